@@ -1,0 +1,44 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createTelemetry, recordBatchMetrics } from '../lib/observability/telemetry';
+import { createSyncDeps } from '../lib/runtime';
+import { processEventBatch } from '../lib/sync/process-batch';
+
+const { logger, metrics } = createTelemetry();
+// Built once per container: settings fail fast here, naming the bad variable; clients, caches and ledger persist.
+const deps = createSyncDeps({ log: logger });
+
+/**
+ * SQS -> sync. Each record is one EventBridge event. Records that failed for a retryable reason (throttling after
+ * retries, a rejected change, ECS not yet knowing a task) come back in batchItemFailures, so SQS redelivers only them
+ * and, after maxReceiveCount, moves them to the dead-letter queue. A permanently invalid event is logged with its
+ * reason and counted (EventsInvalid) but not returned: redelivery cannot fix it, and its full body is in the log.
+ */
+export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const report = await processEventBatch(
+    event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+    deps,
+  );
+  recordBatchMetrics(metrics, report);
+  for (const item of report.items.filter((i) => i.status === 'invalid')) {
+    const body = event.Records.find((r) => r.messageId === item.id)?.body ?? '';
+    logger.error('invalid event dropped', { messageId: item.id, reason: item.reason, body: body.slice(0, 16_384) });
+  }
+  logger.info('batch processed', {
+    records: event.Records.length,
+    statuses: countBy(report.items.map((i) => i.status)),
+    changes: countBy(report.changes.map((c) => `${c.provider}:${c.action}:${c.status}`)),
+    conflicts: report.conflicts.length,
+  });
+  return { batchItemFailures: report.retry.map((itemIdentifier) => ({ itemIdentifier })) };
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
+
+function countBy(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[i] = (out[i] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,61 @@
+/** Time and randomness are injected so retries and rate limits are testable without real waiting. */
+export interface Timing {
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  random(): number;
+}
+
+export const realTiming: Timing = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+  random: Math.random,
+};
+
+export interface BackoffOptions {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** "Full jitter" exponential backoff: a random wait in [0, min(max, base * 2^attempt)). */
+export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number): number {
+  const cap = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * cap);
+}
+
+/**
+ * A token bucket in front of every Route 53 call of this container: Route 53 allows five requests per second per
+ * account, shared with every other tool, so bursts are smoothed here rather than discovered as Throttling.
+ */
+export class RateLimiter {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly timing: Timing,
+  ) {
+    this.tokens = burst;
+    this.last = timing.now();
+  }
+
+  take(): Promise<void> {
+    const next = this.queue.then(() => this.waitForToken());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async waitForToken(): Promise<void> {
+    for (;;) {
+      const now = this.timing.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.timing.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+    }
+  }
+}

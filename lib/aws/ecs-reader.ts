@@ -1,0 +1,202 @@
+import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
+  type ECSClient,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import type { TaskDefinitionView } from '../config/labels';
+import { parseTaskFact, type TaskFact } from '../events/task-fact';
+import { AwsReadError } from './errors';
+
+export interface HostAddresses {
+  ec2InstanceId: string;
+  privateIpv4?: string;
+  publicIpv4?: string;
+  ipv6?: string;
+}
+
+/** A task DescribeTasks could not return, or returned in a shape the registrar cannot read. */
+export interface TaskLookupFailure {
+  taskArn: string;
+  reason: string;
+}
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
+/**
+ * Reads ECS and EC2 for the registrar, with the caches that make it cheap: task definitions are immutable per
+ * revision and container instances keep their EC2 host for life, so both are cached for the life of the container
+ * (bounded). Concurrent lookups of one key share one request.
+ */
+export class EcsReader {
+  private readonly taskDefinitions = new BoundedCache<string, Promise<TaskDefinitionView>>(2000);
+  private readonly hosts = new BoundedCache<string, HostAddresses>(5000);
+
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly ec2: EC2Client,
+  ) {}
+
+  taskDefinition(arn: string): Promise<TaskDefinitionView> {
+    let cached = this.taskDefinitions.get(arn);
+    if (!cached) {
+      cached = this.fetchTaskDefinition(arn);
+      this.taskDefinitions.set(arn, cached);
+      cached.catch(() => this.taskDefinitions.delete(arn));
+    }
+    return cached;
+  }
+
+  private async fetchTaskDefinition(arn: string): Promise<TaskDefinitionView> {
+    try {
+      const out = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      if (!out.taskDefinition) throw new Error(`DescribeTaskDefinition returned no task definition for ${arn}`);
+      return taskDefinitionView(out.taskDefinition, arn);
+    } catch (err) {
+      throw AwsReadError.wrap('ecs', 'DescribeTaskDefinition', err);
+    }
+  }
+
+  /** DescribeTasks, 100 per call (aws-facts.md §2). Missing tasks come back as failures, never as an exception. */
+  async describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+  ): Promise<{ facts: TaskFact[]; failures: TaskLookupFailure[] }> {
+    const facts: TaskFact[] = [];
+    const failures: TaskLookupFailure[] = [];
+    for (const batch of chunks(taskArns, 100)) {
+      let out: DescribeTasksCommandOutput;
+      try {
+        out = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'DescribeTasks', err);
+      }
+      for (const [i, task] of (out.tasks ?? []).entries()) {
+        try {
+          facts.push(parseTaskFact(task, 'api', `DescribeTasks.tasks[${i}]`));
+        } catch (err) {
+          const arn = (task as { taskArn?: string }).taskArn ?? `#${i}`;
+          failures.push({ taskArn: arn, reason: (err as Error).message });
+        }
+      }
+      for (const f of out.failures ?? []) failures.push({ taskArn: f.arn ?? '?', reason: f.reason ?? 'unknown' });
+    }
+    return { facts, failures };
+  }
+
+  /** Container instance -> EC2 host addresses (DescribeContainerInstances + DescribeInstances), cached. */
+  async hostAddresses(cluster: string, containerInstanceArns: readonly string[]): Promise<Map<string, HostAddresses>> {
+    const result = new Map<string, HostAddresses>();
+    const missing: string[] = [];
+    for (const arn of new Set(containerInstanceArns)) {
+      const hit = this.hosts.get(arn);
+      if (hit) result.set(arn, hit);
+      else missing.push(arn);
+    }
+    if (missing.length === 0) return result;
+
+    const instanceOf = new Map<string, string>();
+    for (const batch of chunks(missing, 100)) {
+      try {
+        const out = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }));
+        for (const ci of out.containerInstances ?? []) {
+          if (ci.containerInstanceArn && ci.ec2InstanceId) instanceOf.set(ci.containerInstanceArn, ci.ec2InstanceId);
+        }
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'DescribeContainerInstances', err);
+      }
+    }
+    const ids = [...new Set(instanceOf.values())];
+    const byInstance = new Map<string, HostAddresses>();
+    for (const batch of chunks(ids, 100)) {
+      try {
+        const out = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch }));
+        for (const r of out.Reservations ?? []) {
+          for (const inst of r.Instances ?? []) {
+            if (!inst.InstanceId) continue;
+            byInstance.set(inst.InstanceId, {
+              ec2InstanceId: inst.InstanceId,
+              privateIpv4: inst.PrivateIpAddress,
+              publicIpv4: inst.PublicIpAddress,
+              ipv6: inst.Ipv6Address?.toLowerCase(),
+            });
+          }
+        }
+      } catch (err) {
+        throw AwsReadError.wrap('ec2', 'DescribeInstances', err);
+      }
+    }
+    for (const [ciArn, instanceId] of instanceOf) {
+      const host = byInstance.get(instanceId);
+      if (!host) continue;
+      this.hosts.set(ciArn, host);
+      result.set(ciArn, host);
+    }
+    return result;
+  }
+
+  /** Public IPv4 of task ENIs (not in the event; aws-facts.md §1.2). Not cached: an ENI's association can change. */
+  async eniPublicIps(eniIds: readonly string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    // DescribeNetworkInterfaces cannot combine MaxResults with NetworkInterfaceIds; keep each call modest.
+    for (const batch of chunks([...new Set(eniIds)], 200)) {
+      try {
+        const out = await this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: batch }));
+        for (const ni of out.NetworkInterfaces ?? []) {
+          if (ni.NetworkInterfaceId && ni.Association?.PublicIp)
+            result.set(ni.NetworkInterfaceId, ni.Association.PublicIp);
+        }
+      } catch (err) {
+        throw AwsReadError.wrap('ec2', 'DescribeNetworkInterfaces', err);
+      }
+    }
+    return result;
+  }
+}
+
+export function taskDefinitionView(td: TaskDefinition, arn: string): TaskDefinitionView {
+  const mode = td.networkMode ?? 'bridge';
+  return {
+    taskDefinitionArn: td.taskDefinitionArn ?? arn,
+    family: td.family ?? '',
+    networkMode: (['bridge', 'awsvpc', 'host', 'none'].includes(mode)
+      ? mode
+      : 'bridge') as TaskDefinitionView['networkMode'],
+    containers: (td.containerDefinitions ?? []).map((c) => ({
+      name: c.name ?? '',
+      dockerLabels: { ...(c.dockerLabels ?? {}) },
+      portMappings: (c.portMappings ?? [])
+        .filter((p) => typeof p.containerPort === 'number')
+        .map((p) => ({
+          containerPort: p.containerPort!,
+          hostPort: p.hostPort || undefined,
+          protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
+          name: p.name || undefined,
+        })),
+    })),
+  };
+}
+
+/** A Map that forgets its oldest entries past a size, so a long-lived container cannot grow without bound. */
+export class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}

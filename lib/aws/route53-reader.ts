@@ -1,0 +1,113 @@
+import {
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandOutput,
+  type Route53Client,
+  type RRType,
+} from '@aws-sdk/client-route-53';
+import { normaliseName } from '../domain/dns-name';
+import type { DnsRecord } from '../domain/records';
+import { AwsReadError } from './errors';
+import { bareZoneId, fromResourceRecordSet, reversedName } from './route53-records';
+
+export interface ZoneInfo {
+  id: string;
+  /** Normalised domain, e.g. `example.com.` */
+  domain: string;
+  privateZone: boolean;
+}
+
+interface Limiter {
+  take(): Promise<void>;
+}
+
+/**
+ * Reads Route 53. SDK v3 has no paginator for ListResourceRecordSets (aws-facts.md §3.2): the three-part token loop is
+ * here. Zone domains are cached for the life of the container (one GetHostedZone per zone), since they never change.
+ */
+export class Route53Reader {
+  private readonly zones = new Map<string, Promise<ZoneInfo>>();
+
+  constructor(
+    private readonly client: Route53Client,
+    private readonly limiter?: Limiter,
+  ) {}
+
+  zone(zoneId: string): Promise<ZoneInfo> {
+    const id = bareZoneId(zoneId);
+    let cached = this.zones.get(id);
+    if (!cached) {
+      cached = this.fetchZone(id);
+      this.zones.set(id, cached);
+      cached.catch(() => this.zones.delete(id));
+    }
+    return cached;
+  }
+
+  private async fetchZone(id: string): Promise<ZoneInfo> {
+    try {
+      await this.limiter?.take();
+      const out = await this.client.send(new GetHostedZoneCommand({ Id: id }));
+      return {
+        id,
+        domain: normaliseName(out.HostedZone?.Name ?? ''),
+        privateZone: out.HostedZone?.Config?.PrivateZone ?? false,
+      };
+    } catch (err) {
+      throw AwsReadError.wrap('route53', 'GetHostedZone', err);
+    }
+  }
+
+  /** Every record at each name and below it (a name's per-task SRV targets live below it). */
+  async recordsUnder(zoneId: string, names: Iterable<string>): Promise<DnsRecord[]> {
+    // A name inside another scanned subtree is covered by that scan.
+    const roots = [...new Set([...names].map(normaliseName))]
+      .map((n) => ({ name: n, rev: reversedName(n) }))
+      .sort((a, b) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0))
+      .filter((n, i, all) => !all.slice(0, i).some((p) => n.rev === p.rev || n.rev.startsWith(`${p.rev}.`)));
+    const out: DnsRecord[] = [];
+    for (const root of roots) {
+      const records = await this.scan(zoneId, root.name, (rev) => rev.startsWith(root.rev));
+      out.push(...records.filter((r) => r.name === root.name || r.name.endsWith(`.${root.name}`)));
+    }
+    return out;
+  }
+
+  /** The whole zone, every page. */
+  listZone(zoneId: string): Promise<DnsRecord[]> {
+    return this.scan(zoneId, undefined, () => true);
+  }
+
+  private async scan(
+    zoneId: string,
+    start: string | undefined,
+    within: (reversed: string) => boolean,
+  ): Promise<DnsRecord[]> {
+    const out: DnsRecord[] = [];
+    let token: { name?: string; type?: RRType; identifier?: string } = { name: start };
+    for (;;) {
+      let page: ListResourceRecordSetsCommandOutput;
+      try {
+        await this.limiter?.take();
+        page = await this.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            StartRecordName: token.name,
+            StartRecordType: token.name ? token.type : undefined,
+            StartRecordIdentifier: token.name && token.type ? token.identifier : undefined,
+          }),
+        );
+      } catch (err) {
+        throw AwsReadError.wrap('route53', 'ListResourceRecordSets', err);
+      }
+      for (const rr of page.ResourceRecordSets ?? []) {
+        const record = fromResourceRecordSet(zoneId, rr);
+        if (!within(reversedName(record.name))) return out;
+        out.push(record);
+      }
+      if (!page.IsTruncated || !page.NextRecordName) return out;
+      if (!within(reversedName(normaliseName(page.NextRecordName)))) return out;
+      token = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  type Route53Client,
+  type Change as SdkChange,
+} from '@aws-sdk/client-route-53';
+import { resourceRecordCount, valueCharacters } from '../domain/records';
+import type { Route53Change } from '../plan/plan';
+import { type BackoffOptions, backoffDelay, realTiming, type Timing } from './backoff';
+import { errorCode, errorMessage, isRetryable } from './errors';
+import { sdkChange } from './route53-records';
+
+export type ChangeStatus = 'applied' | 'rejected' | 'failed';
+
+export interface ChangeOutcome<C> {
+  change: C;
+  /** applied; rejected: AWS refused this change itself (message says why); failed: could not be sent (retry later). */
+  status: ChangeStatus;
+  code?: string;
+  message?: string;
+}
+
+export interface Route53WriterOptions extends Partial<BackoffOptions> {
+  /** Route 53 per-request limits (aws-facts.md §3.1): ResourceRecord elements and value characters. */
+  maxRecordsPerRequest?: number;
+  maxValueCharactersPerRequest?: number;
+  /** Attempts per change batch on Throttling / PriorRequestNotComplete / transient faults. */
+  maxAttempts?: number;
+  timing?: Timing;
+  limiter?: { take(): Promise<void> };
+  /** Called for every ChangeResourceRecordSets sent, for metrics and reports. */
+  onRequest?: (zoneId: string, changes: number) => void;
+}
+
+interface Unit {
+  change: Route53Change;
+  sdk: SdkChange[];
+  records: number;
+  characters: number;
+}
+
+/** Errors that mean "something in this batch is wrong": bisect to find it instead of failing the whole batch. */
+const BATCH_REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
+
+/**
+ * Writes planned changes to Route 53:
+ * - one ChangeResourceRecordSets per zone while the changes fit in one request, more only past the limits
+ *   (1,000 ResourceRecord elements, 32,000 value characters; an UPSERT would count twice, and the registrar sends
+ *   exact CREATE and DELETE instead so a concurrent writer fails the batch rather than being overwritten);
+ * - an UPDATE is a DELETE of the exact current record and a CREATE of the new one in the same request: atomic;
+ * - writes to one zone are sequential (Route 53 rejects overlapping requests with PriorRequestNotComplete); zones
+ *   are written in parallel;
+ * - Throttling and PriorRequestNotComplete are retried with full-jitter backoff, never by splitting the batch;
+ * - InvalidChangeBatch bisects the batch: the good halves are applied and each offending change is reported with
+ *   AWS's message, in about log2(n) extra requests.
+ */
+export class Route53Writer {
+  private readonly maxRecords: number;
+  private readonly maxCharacters: number;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffOptions;
+  private readonly timing: Timing;
+
+  constructor(
+    private readonly client: Route53Client,
+    private readonly options: Route53WriterOptions = {},
+  ) {
+    this.maxRecords = options.maxRecordsPerRequest ?? 1000;
+    this.maxCharacters = options.maxValueCharactersPerRequest ?? 32_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.backoff = { baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 20_000 };
+    this.timing = options.timing ?? realTiming;
+  }
+
+  async apply(changes: readonly Route53Change[]): Promise<ChangeOutcome<Route53Change>[]> {
+    const byZone = new Map<string, Unit[]>();
+    for (const change of changes) {
+      const unit = toUnit(change);
+      const zoneId = change.record.zoneId;
+      byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), unit]);
+    }
+    const results = await Promise.all([...byZone].map(([zoneId, units]) => this.applyZone(zoneId, units)));
+    return results.flat();
+  }
+
+  private async applyZone(zoneId: string, units: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {
+    const outcomes: ChangeOutcome<Route53Change>[] = [];
+    const fitting: Unit[] = [];
+    for (const unit of units) {
+      if (unit.records > this.maxRecords || unit.characters > this.maxCharacters) {
+        outcomes.push({
+          change: unit.change,
+          status: 'rejected',
+          code: 'RequestLimit',
+          message: `the change alone exceeds Route 53's per-request limits (${unit.records} records, ${unit.characters} characters)`,
+        });
+      } else {
+        fitting.push(unit);
+      }
+    }
+    for (const batch of this.pack(fitting)) {
+      outcomes.push(...(await this.applyBatch(zoneId, batch)));
+    }
+    return outcomes;
+  }
+
+  /** Deletes come first (planChanges sorts them), so a batch never holds a create whose delete is in a later one. */
+  private pack(units: Unit[]): Unit[][] {
+    const batches: Unit[][] = [];
+    let current: Unit[] = [];
+    let records = 0;
+    let characters = 0;
+    for (const unit of units) {
+      if (
+        current.length > 0 &&
+        (records + unit.records > this.maxRecords || characters + unit.characters > this.maxCharacters)
+      ) {
+        batches.push(current);
+        current = [];
+        records = 0;
+        characters = 0;
+      }
+      current.push(unit);
+      records += unit.records;
+      characters += unit.characters;
+    }
+    if (current.length > 0) batches.push(current);
+    return batches;
+  }
+
+  private async applyBatch(zoneId: string, batch: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {
+    const err = await this.send(zoneId, batch);
+    if (!err) return batch.map((u) => ({ change: u.change, status: 'applied' }));
+    const code = errorCode(err);
+    if (!BATCH_REJECTIONS.has(code)) {
+      return batch.map((u) => ({ change: u.change, status: 'failed', code, message: errorMessage(err) }));
+    }
+    if (batch.length === 1) {
+      return [{ change: batch[0]!.change, status: 'rejected', code, message: rejectionMessage(err) }];
+    }
+    const mid = Math.ceil(batch.length / 2);
+    const left = await this.applyBatch(zoneId, batch.slice(0, mid));
+    const right = await this.applyBatch(zoneId, batch.slice(mid));
+    return [...left, ...right];
+  }
+
+  /** Sends one batch, retrying throttling; returns the final error, or undefined on success. */
+  private async send(zoneId: string, batch: Unit[]): Promise<unknown> {
+    const command = new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Comment: 'ecs-registrar', Changes: batch.flatMap((u) => u.sdk) },
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.options.limiter?.take();
+        this.options.onRequest?.(zoneId, batch.length);
+        await this.client.send(command);
+        return undefined;
+      } catch (err) {
+        if (!isRetryable(err) || attempt + 1 >= this.maxAttempts) return err;
+        await this.timing.sleep(backoffDelay(attempt, this.backoff, this.timing.random));
+      }
+    }
+  }
+}
+
+function toUnit(change: Route53Change): Unit {
+  const sdk =
+    change.action === 'UPDATE'
+      ? [sdkChange('DELETE', change.previous), sdkChange('CREATE', change.record)]
+      : [sdkChange(change.action, change.record)];
+  const recs = change.action === 'UPDATE' ? [change.previous, change.record] : [change.record];
+  return {
+    change,
+    sdk,
+    records: recs.reduce((n, r) => n + resourceRecordCount(r), 0),
+    characters: recs.reduce((n, r) => n + valueCharacters(r), 0),
+  };
+}
+
+function rejectionMessage(err: unknown): string {
+  const messages = (err as { messages?: unknown }).messages;
+  if (Array.isArray(messages) && messages.length > 0) return messages.map(String).join('; ');
+  return errorMessage(err);
+}

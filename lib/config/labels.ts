@@ -1,0 +1,380 @@
+import { hostNameProblem, isWithinZone, normaliseName } from '../domain/dns-name';
+import { OWNER_ATTRIBUTE } from '../domain/ownership';
+import type { Settings } from './settings';
+
+/**
+ * The docker-label grammar (DESIGN.md "Configuration contract"). Labels live on container definitions, which are
+ * immutable per task-definition revision, so a revision is parsed once and the result cached by the caller.
+ *
+ *   ecs-registrar.name=web                     opts the container in; web.<zone domain>
+ *   ecs-registrar.port=8080 | http             container port or port-mapping name (default: the first mapping)
+ *   ecs-registrar.records=A,AAAA,SRV           default: A, AAAA when the task has IPv6, SRV when a port is known
+ *   ecs-registrar.ip=private | public
+ *   ecs-registrar.zone=Z123                    one of REGISTRAR_HOSTED_ZONE_IDS (default: the first)
+ *   ecs-registrar.ttl=30
+ *   ecs-registrar.cloudmap-service=srv-123     one of REGISTRAR_CLOUDMAP_SERVICE_IDS
+ *   ecs-registrar.attr.KEY=value               custom Cloud Map attributes
+ *   ecs-registrar.ignore=true
+ *   ecs-registrar.<port-name>.<field>=...      per port mapping (named in portMappings[].name), inheriting the
+ *                                              container-level fields above
+ */
+
+export const LABEL_PREFIX = 'ecs-registrar.';
+const FIELDS = ['name', 'port', 'records', 'ip', 'zone', 'ttl', 'cloudmap-service', 'ignore'] as const;
+type Field = (typeof FIELDS)[number];
+const isField = (s: string): s is Field => (FIELDS as readonly string[]).includes(s);
+
+export type RecordKind = 'A' | 'AAAA' | 'SRV';
+const RECORD_KINDS: readonly RecordKind[] = ['A', 'AAAA', 'SRV'];
+
+export interface PortMappingView {
+  containerPort: number;
+  hostPort?: number;
+  protocol: 'tcp' | 'udp';
+  name?: string;
+}
+
+export interface ContainerDefinitionView {
+  name: string;
+  dockerLabels: Record<string, string>;
+  portMappings: PortMappingView[];
+}
+
+export interface TaskDefinitionView {
+  taskDefinitionArn: string;
+  family: string;
+  networkMode: 'bridge' | 'awsvpc' | 'host' | 'none';
+  containers: ContainerDefinitionView[];
+}
+
+export interface RegistrationSpec {
+  /** `web` for container-level labels, `web/http` for the per-port form: how messages name the registration. */
+  id: string;
+  containerName: string;
+  zoneId: string;
+  /** Normalised zone domain, e.g. `example.com.` */
+  zoneDomain: string;
+  /** Normalised record name, e.g. `web.example.com.` */
+  fqdn: string;
+  /** Record kinds asked for; `explicitRecords` false means the defaults, which adapt to the task (IPv6, port). */
+  recordKinds: RecordKind[];
+  explicitRecords: boolean;
+  port?: PortMappingView;
+  ip: 'private' | 'public';
+  ttl: number;
+  cloudMapServiceId?: string;
+  attributes: Record<string, string>;
+}
+
+/** A bad label value: the registration it belongs to is skipped, every other registration goes ahead. */
+export class LabelError extends Error {
+  override readonly name = 'LabelError';
+  constructor(
+    readonly container: string,
+    readonly label: string,
+    readonly value: string | undefined,
+    readonly reason: string,
+  ) {
+    super(
+      `container "${container}": label ${label}${value === undefined ? '' : `=${JSON.stringify(value)}`}: ${reason}`,
+    );
+  }
+}
+
+export interface ParsedLabels {
+  specs: RegistrationSpec[];
+  errors: LabelError[];
+  /** Unknown keys and labels with no effect: logged, never fatal. */
+  warnings: string[];
+}
+
+export interface LabelContext {
+  settings: Settings;
+  /** Domain of each hosted zone the stack may write, by bare zone id. */
+  zoneDomains: ReadonlyMap<string, string>;
+}
+
+/** Longest task id (32 hex characters; 36 for UUID-shaped ids) plus its dot, prefixed to names for SRV targets. */
+const SRV_TARGET_PREFIX_BYTES = 37;
+const ATTRIBUTE_KEY = /^[a-zA-Z0-9!-~]+$/;
+/** Attributes the registrar sets itself; labels may not override them. */
+export const RESERVED_ATTRIBUTES = new Set([
+  OWNER_ATTRIBUTE,
+  'AVAILABILITY_ZONE',
+  'ECS_CLUSTER_NAME',
+  'ECS_SERVICE_NAME',
+  'ECS_TASK_DEFINITION_FAMILY',
+]);
+export const MAX_CUSTOM_ATTRIBUTES = 30 - RESERVED_ATTRIBUTES.size;
+
+interface RawSettings {
+  fields: Partial<Record<Field, string>>;
+  attrs: Record<string, string>;
+}
+
+export function parseRegistrationSpecs(taskDef: TaskDefinitionView, ctx: LabelContext): ParsedLabels {
+  const out: ParsedLabels = { specs: [], errors: [], warnings: [] };
+  for (const container of taskDef.containers) {
+    parseContainer(container, ctx, out);
+  }
+  rejectCollisions(out);
+  return out;
+}
+
+function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, out: ParsedLabels): void {
+  const c = container.name;
+  const portNames = new Set(container.portMappings.map((p) => p.name).filter((n): n is string => !!n));
+  const base: RawSettings = { fields: {}, attrs: {} };
+  const perPort = new Map<string, RawSettings>();
+
+  for (const [key, value] of Object.entries(container.dockerLabels)) {
+    if (!key.startsWith(LABEL_PREFIX)) continue;
+    const rest = key.slice(LABEL_PREFIX.length);
+    if (rest.startsWith('attr.')) {
+      base.attrs[rest.slice('attr.'.length)] = value;
+      continue;
+    }
+    if (isField(rest)) {
+      base.fields[rest] = value;
+      continue;
+    }
+    const dot = rest.indexOf('.');
+    const portName = dot > 0 ? rest.slice(0, dot) : '';
+    const field = dot > 0 ? rest.slice(dot + 1) : '';
+    if (portName && portNames.has(portName) && (isField(field) || field.startsWith('attr.')) && field !== 'port') {
+      const target = perPort.get(portName) ?? { fields: {}, attrs: {} };
+      if (field.startsWith('attr.')) target.attrs[field.slice('attr.'.length)] = value;
+      else target.fields[field as Field] = value;
+      perPort.set(portName, target);
+      continue;
+    }
+    out.warnings.push(
+      portName && !portNames.has(portName) && (isField(field) || field.startsWith('attr.'))
+        ? `container "${c}": label ${key} names port "${portName}", which is not a named port mapping of this container; ignored`
+        : `container "${c}": unknown label ${key}; ignored`,
+    );
+  }
+
+  const ignored = parseBool(base.fields.ignore, c, `${LABEL_PREFIX}ignore`, out);
+  if (ignored) return;
+
+  if (base.fields.name !== undefined) {
+    const spec = buildSpec(container, c, base, undefined, ctx, out);
+    if (spec) out.specs.push(spec);
+  } else {
+    for (const f of ['port', 'records', 'ip', 'zone', 'ttl', 'cloudmap-service'] as const) {
+      if (base.fields[f] !== undefined && perPort.size === 0) {
+        out.warnings.push(`container "${c}": label ${LABEL_PREFIX}${f} has no effect without ${LABEL_PREFIX}name`);
+      }
+    }
+  }
+
+  for (const [portName, raw] of perPort) {
+    const prefix = `${LABEL_PREFIX}${portName}.`;
+    if (parseBool(raw.fields.ignore, c, `${prefix}ignore`, out)) continue;
+    if (raw.fields.name === undefined) {
+      out.warnings.push(`container "${c}": labels ${prefix}* have no effect without ${prefix}name`);
+      continue;
+    }
+    const merged: RawSettings = {
+      fields: { ...base.fields, ...raw.fields, port: portName },
+      attrs: { ...base.attrs, ...raw.attrs },
+    };
+    const spec = buildSpec(container, `${c}/${portName}`, merged, prefix, ctx, out);
+    if (spec) out.specs.push(spec);
+  }
+}
+
+function buildSpec(
+  container: ContainerDefinitionView,
+  id: string,
+  raw: RawSettings,
+  perPortPrefix: string | undefined,
+  ctx: LabelContext,
+  out: ParsedLabels,
+): RegistrationSpec | undefined {
+  const c = container.name;
+  const errorsBefore = out.errors.length;
+  const label = (field: string) =>
+    perPortPrefix && field !== 'port' ? `${perPortPrefix}${field}` : `${LABEL_PREFIX}${field}`;
+  const fail = (field: string, value: string | undefined, reason: string) => {
+    out.errors.push(new LabelError(c, label(field), value, reason));
+  };
+
+  // Zone first: the name is validated against its domain.
+  const zoneId = raw.fields.zone?.trim().replace(/^\/?hostedzone\//, '') || ctx.settings.hostedZoneIds[0]!;
+  const zoneDomain = ctx.zoneDomains.get(zoneId);
+  if (!ctx.settings.hostedZoneIds.includes(zoneId)) {
+    fail(
+      'zone',
+      raw.fields.zone,
+      `zone is not one this stack may write (REGISTRAR_HOSTED_ZONE_IDS: ${ctx.settings.hostedZoneIds.join(', ')})`,
+    );
+  } else if (!zoneDomain) {
+    fail('zone', raw.fields.zone ?? zoneId, 'the domain of this hosted zone could not be read');
+  }
+
+  let fqdn = '';
+  const rawName = (raw.fields.name ?? '').trim();
+  if (rawName === '') fail('name', raw.fields.name, 'must not be empty');
+  else if (rawName.includes('*')) fail('name', rawName, 'wildcards are not allowed');
+  else if (zoneDomain) {
+    const absolute = rawName.endsWith('.');
+    fqdn = normaliseName(absolute ? rawName : `${rawName}.${zoneDomain}`);
+    const problem = hostNameProblem(fqdn);
+    if (absolute && !isWithinZone(fqdn, zoneDomain))
+      fail('name', rawName, `"${fqdn}" is outside the zone ${zoneDomain}`);
+    else if (fqdn === zoneDomain) fail('name', rawName, 'names the zone apex; use a name inside the zone');
+    else if (problem) fail('name', rawName, `the name "${fqdn}" ${problem}`);
+  }
+
+  let port: PortMappingView | undefined;
+  const rawPort = raw.fields.port?.trim();
+  if (rawPort !== undefined && rawPort !== '') {
+    port = /^\d+$/.test(rawPort)
+      ? container.portMappings.find((p) => p.containerPort === Number(rawPort))
+      : container.portMappings.find((p) => p.name === rawPort);
+    if (!port) {
+      const known = container.portMappings.map(
+        (p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`,
+      );
+      fail('port', rawPort, `is not a port mapping of the container (it has: ${known.join(', ') || 'none'})`);
+    }
+  } else {
+    port = container.portMappings[0];
+  }
+
+  let recordKinds: RecordKind[] = ['A', 'AAAA', 'SRV'];
+  const explicitRecords = raw.fields.records !== undefined;
+  if (explicitRecords) {
+    const items = raw.fields
+      .records!.split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean);
+    const bad = items.filter((s) => !(RECORD_KINDS as readonly string[]).includes(s));
+    if (items.length === 0) fail('records', raw.fields.records, 'must list at least one of A, AAAA, SRV');
+    else if (bad.length > 0)
+      fail('records', raw.fields.records, `unknown record type ${bad.join(', ')}; allowed: A, AAAA, SRV`);
+    recordKinds = [...new Set(items)].filter((s): s is RecordKind => (RECORD_KINDS as readonly string[]).includes(s));
+    if (recordKinds.includes('SRV') && !port)
+      fail('records', raw.fields.records, 'SRV needs a port, and the container has no port mapping');
+  }
+  if (fqdn && recordKinds.includes('SRV')) {
+    if (Buffer.byteLength(fqdn) + SRV_TARGET_PREFIX_BYTES > 255) {
+      fail('name', rawName, `is too long for SRV targets (<task-id>.${fqdn} would exceed 255 bytes)`);
+    }
+  }
+
+  const ip = (raw.fields.ip ?? 'private').trim().toLowerCase();
+  if (ip !== 'private' && ip !== 'public') fail('ip', raw.fields.ip, 'must be "private" or "public"');
+
+  let ttl = ctx.settings.defaultTtl;
+  if (raw.fields.ttl !== undefined) {
+    const t = raw.fields.ttl.trim();
+    if (!/^\d+$/.test(t) || Number(t) > 2_147_483_647)
+      fail('ttl', raw.fields.ttl, 'must be an integer number of seconds between 0 and 2147483647');
+    else ttl = Number(t);
+  }
+
+  const cloudMapServiceId = raw.fields['cloudmap-service']?.trim() || undefined;
+  if (cloudMapServiceId && !ctx.settings.cloudMapServiceIds.includes(cloudMapServiceId)) {
+    fail(
+      'cloudmap-service',
+      cloudMapServiceId,
+      ctx.settings.cloudMapServiceIds.length === 0
+        ? 'Cloud Map is not enabled for this stack (REGISTRAR_CLOUDMAP_SERVICE_IDS is empty)'
+        : `is not one of REGISTRAR_CLOUDMAP_SERVICE_IDS (${ctx.settings.cloudMapServiceIds.join(', ')})`,
+    );
+  }
+
+  const attributes: Record<string, string> = {};
+  let attrChars = 0;
+  for (const [key, value] of Object.entries(raw.attrs)) {
+    const l = `attr.${key}`;
+    if (!ATTRIBUTE_KEY.test(key) || key.length > 255)
+      fail(l, value, 'attribute keys are 1-255 printable ASCII characters without spaces');
+    else if (key.startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key))
+      fail(l, value, `${key} is set by the registrar and cannot be overridden`);
+    else if (value.length > 1024)
+      fail(l, `${value.slice(0, 40)}...`, `attribute values are at most 1,024 characters (got ${value.length})`);
+    else attributes[key] = value;
+    attrChars += key.length + value.length;
+  }
+  if (Object.keys(raw.attrs).length > MAX_CUSTOM_ATTRIBUTES) {
+    fail(
+      'attr.*',
+      undefined,
+      `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes (Cloud Map allows 30, the registrar sets ${RESERVED_ATTRIBUTES.size})`,
+    );
+  }
+  // Cloud Map caps the sum of all keys and values at 5,000 characters; leave room for the registrar's own.
+  if (attrChars > 4_000) fail('attr.*', undefined, `custom attributes total ${attrChars} characters; at most 4,000`);
+  if (Object.keys(raw.attrs).length > 0 && !cloudMapServiceId) {
+    out.warnings.push(
+      `container "${c}": ${label('attr.*')} labels have no effect without ${label('cloudmap-service')}`,
+    );
+  }
+
+  if (out.errors.length > errorsBefore) return undefined;
+  return {
+    id,
+    containerName: c,
+    zoneId,
+    zoneDomain: zoneDomain!,
+    fqdn,
+    recordKinds,
+    explicitRecords,
+    port,
+    ip: ip as 'private' | 'public',
+    ttl,
+    cloudMapServiceId,
+    attributes,
+  };
+}
+
+function parseBool(value: string | undefined, container: string, label: string, out: ParsedLabels): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  out.errors.push(new LabelError(container, label, value, 'must be "true" or "false"'));
+  return true; // an unreadable ignore flag must not register a container its owner may have meant to hide
+}
+
+/** Two registrations of one task may not claim the same record name or the same Cloud Map service. */
+function rejectCollisions(out: ParsedLabels): void {
+  const names = new Map<string, RegistrationSpec>();
+  const services = new Map<string, RegistrationSpec>();
+  out.specs = out.specs.filter((spec) => {
+    const nameKey = `${spec.zoneId}|${spec.fqdn}`;
+    const first = names.get(nameKey);
+    if (first) {
+      out.errors.push(
+        new LabelError(
+          spec.containerName,
+          'name',
+          spec.fqdn,
+          `is already registered by "${first.id}" in this task definition`,
+        ),
+      );
+      return false;
+    }
+    if (spec.cloudMapServiceId) {
+      const other = services.get(spec.cloudMapServiceId);
+      if (other) {
+        out.errors.push(
+          new LabelError(
+            spec.containerName,
+            'cloudmap-service',
+            spec.cloudMapServiceId,
+            `is already used by "${other.id}"; a task has one instance per Cloud Map service`,
+          ),
+        );
+        return false;
+      }
+      services.set(spec.cloudMapServiceId, spec);
+    }
+    names.set(nameKey, spec);
+    return true;
+  });
+}

@@ -1,0 +1,114 @@
+import { OWNER_ID_PATTERN } from '../domain/ownership';
+
+/**
+ * Stack settings, parsed once per container from the environment (set by template.yaml, or by the caller for the
+ * CLI). A bad value fails fast with the variable's name: a registrar that guesses its zones or owner is dangerous.
+ */
+export interface Settings {
+  /** Bare hosted zone ids the stack may write; the first is the default zone. */
+  hostedZoneIds: string[];
+  /** Marks every record and instance the registrar writes; it never touches anything without it. */
+  ownerId: string;
+  defaultTtl: number;
+  /** Cluster names to serve; empty serves every cluster. */
+  clusters: string[];
+  /** Cloud Map service ids labels may register into; empty disables Cloud Map. */
+  cloudMapServiceIds: string[];
+  /** The reconciler refuses to delete more than this share of owned records in one run unless forced. */
+  maxDeletePercent: number;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+  }
+}
+
+export const SETTINGS_VARIABLES = {
+  hostedZoneIds: 'REGISTRAR_HOSTED_ZONE_IDS',
+  ownerId: 'REGISTRAR_OWNER_ID',
+  defaultTtl: 'REGISTRAR_DEFAULT_TTL',
+  clusters: 'REGISTRAR_CLUSTERS',
+  cloudMapServiceIds: 'REGISTRAR_CLOUDMAP_SERVICE_IDS',
+  maxDeletePercent: 'REGISTRAR_MAX_DELETE_PERCENT',
+} as const;
+
+export const DEFAULT_TTL = 60;
+export const DEFAULT_MAX_DELETE_PERCENT = 50;
+const ZONE_ID = /^[A-Z0-9]{1,32}$/;
+const CLOUDMAP_SERVICE_ID = /^srv-[A-Za-z0-9]{1,64}$/;
+const CLUSTER = /^[A-Za-z0-9_-]{1,255}$/;
+
+export type Env = Record<string, string | undefined>;
+
+export function loadSettings(env: Env = process.env): Settings {
+  const v = SETTINGS_VARIABLES;
+  const hostedZoneIds = list(env[v.hostedZoneIds]).map((id) => {
+    const bare = id.replace(/^\/?hostedzone\//, '');
+    if (!ZONE_ID.test(bare))
+      throw new SettingsError(v.hostedZoneIds, `"${id}" is not a hosted zone id (e.g. Z0123456789ABCDEFGHIJ)`);
+    return bare;
+  });
+  if (hostedZoneIds.length === 0) {
+    throw new SettingsError(
+      v.hostedZoneIds,
+      'is required: a comma-separated list of hosted zone ids (the first is the default)',
+    );
+  }
+  if (new Set(hostedZoneIds).size !== hostedZoneIds.length)
+    throw new SettingsError(v.hostedZoneIds, 'lists a zone twice');
+
+  const ownerId = (env[v.ownerId] ?? '').trim();
+  if (!ownerId) throw new SettingsError(v.ownerId, 'is required (the template sets it to the stack name)');
+  if (!OWNER_ID_PATTERN.test(ownerId)) {
+    throw new SettingsError(
+      v.ownerId,
+      `"${ownerId}" must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+
+  const clusters = list(env[v.clusters]).map((c) => {
+    const name = c.startsWith('arn:') ? (c.split('/').pop() ?? '') : c;
+    if (!CLUSTER.test(name)) throw new SettingsError(v.clusters, `"${c}" is not a cluster name or ARN`);
+    return name;
+  });
+  const cloudMapServiceIds = list(env[v.cloudMapServiceIds]).map((id) => {
+    if (!CLOUDMAP_SERVICE_ID.test(id))
+      throw new SettingsError(v.cloudMapServiceIds, `"${id}" is not a Cloud Map service id (srv-...)`);
+    return id;
+  });
+
+  return {
+    hostedZoneIds,
+    ownerId,
+    defaultTtl: integer(env[v.defaultTtl], v.defaultTtl, DEFAULT_TTL, 0, 2_147_483_647),
+    clusters,
+    cloudMapServiceIds,
+    maxDeletePercent: integer(env[v.maxDeletePercent], v.maxDeletePercent, DEFAULT_MAX_DELETE_PERCENT, 0, 100),
+  };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function integer(value: string | undefined, variable: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(variable, `"${value}" must be an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+/** Whether the stack serves tasks of this cluster (REGISTRAR_CLUSTERS, empty = all). */
+export function servesCluster(settings: Settings, clusterName: string): boolean {
+  return settings.clusters.length === 0 || settings.clusters.includes(clusterName);
+}

@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BatchReport } from '../sync/process-batch';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from './metric-names';
+
+/** Powertools logger and metrics with the registrar's defaults; env (POWERTOOLS_*) overrides them. */
+export function createTelemetry(): { logger: Logger; metrics: Metrics } {
+  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const metrics = new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  });
+  return { logger, metrics };
+}
+
+export interface MetricSink {
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
+}
+
+/** One batch's report -> the event-path metrics. */
+export function recordBatchMetrics(metrics: MetricSink, report: BatchReport): void {
+  const count = (status: string) => report.items.filter((i) => i.status === status).length;
+  const changes = (status: string) => report.changes.filter((c) => c.status === status).length;
+  metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, report.items.length);
+  metrics.addMetric(MetricName.EventsInvalid, MetricUnit.Count, count('invalid'));
+  metrics.addMetric(MetricName.EventsIgnored, MetricUnit.Count, count('ignored'));
+  metrics.addMetric(MetricName.EventsStale, MetricUnit.Count, count('stale'));
+  metrics.addMetric(MetricName.ChangesApplied, MetricUnit.Count, changes('applied'));
+  metrics.addMetric(MetricName.ChangesRejected, MetricUnit.Count, changes('rejected'));
+  metrics.addMetric(MetricName.ChangesFailed, MetricUnit.Count, changes('failed'));
+  metrics.addMetric(MetricName.OwnershipConflicts, MetricUnit.Count, report.conflicts.length);
+  metrics.addMetric(MetricName.RegistrationProblems, MetricUnit.Count, report.problems.length);
+  for (const lag of report.lagsMs) metrics.addMetric(MetricName.EventToDnsLagMs, MetricUnit.Milliseconds, lag);
+}

@@ -1,0 +1,51 @@
+import { RateLimiter, realTiming } from './aws/backoff';
+import { type AwsClients, type CallCounter, createAwsClients } from './aws/clients';
+import { CloudMapReader, CloudMapWriter } from './aws/cloudmap';
+import { EcsReader } from './aws/ecs-reader';
+import { Route53Reader } from './aws/route53-reader';
+import { Route53Writer } from './aws/route53-writer';
+import { type Env, loadSettings, type Settings } from './config/settings';
+import type { Log } from './observability/log';
+import type { SyncDeps } from './sync/process-batch';
+import { TaskRegistrations } from './sync/registrations';
+import { VersionLedger } from './sync/version-ledger';
+
+/**
+ * Everything the registrar needs, built once per Lambda container (or CLI run): settings parsed and validated, the
+ * SDK clients, the caches and the ledger. Tests pass their own clients (mocked or pointed at moto).
+ */
+export interface RuntimeOptions {
+  env?: Env;
+  settings?: Settings;
+  clients?: AwsClients;
+  counter?: CallCounter;
+  log: Log;
+  dryRun?: boolean;
+  /** Route 53 requests per second this container allows itself (the account limit is five, shared). */
+  route53RequestsPerSecond?: number;
+  timing?: typeof realTiming;
+}
+
+export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: AwsClients } {
+  const settings = options.settings ?? loadSettings(options.env ?? process.env);
+  const clients = options.clients ?? createAwsClients(options.counter);
+  const timing = options.timing ?? realTiming;
+  const rps = options.route53RequestsPerSecond ?? 5;
+  const limiter = new RateLimiter(rps, rps, timing);
+  const ecs = new EcsReader(clients.ecs, clients.ec2);
+  const route53Reader = new Route53Reader(clients.route53, limiter);
+  return {
+    clients,
+    settings,
+    ecs,
+    registrations: new TaskRegistrations(settings, ecs, route53Reader),
+    route53Reader,
+    route53Writer: new Route53Writer(clients.route53, { limiter, timing }),
+    cloudMapReader: new CloudMapReader(clients.serviceDiscovery),
+    cloudMapWriter: new CloudMapWriter(clients.serviceDiscovery, { timing }),
+    ledger: new VersionLedger(),
+    now: () => timing.now(),
+    log: options.log,
+    dryRun: options.dryRun,
+  };
+}

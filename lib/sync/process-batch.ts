@@ -1,0 +1,326 @@
+import type { CloudMapReader, CloudMapWriter } from '../aws/cloudmap';
+import type { EcsReader } from '../aws/ecs-reader';
+import { AwsReadError } from '../aws/errors';
+import type { Route53Reader } from '../aws/route53-reader';
+import type { Route53Writer } from '../aws/route53-writer';
+import { type Settings, servesCluster } from '../config/settings';
+import { InvalidEventError } from '../events/errors';
+import { parseEvent, type RawInput } from '../events/parse';
+import { type TaskFact, taskPhase } from '../events/task-fact';
+import type { Log } from '../observability/log';
+import { type Conflict, planChanges, taskSubject } from '../plan/plan';
+import { type AppliedChange, applyPlan } from './apply';
+import { readCurrent } from './current-state';
+import { addToScope, emptyScope, type TaskRegistrations, type TaskSpecs } from './registrations';
+import type { VersionLedger } from './version-ledger';
+
+export interface SyncDeps {
+  settings: Settings;
+  ecs: EcsReader;
+  registrations: TaskRegistrations;
+  route53Reader: Route53Reader;
+  route53Writer: Route53Writer;
+  cloudMapReader: CloudMapReader;
+  cloudMapWriter: CloudMapWriter;
+  ledger: VersionLedger;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  log: Log;
+  dryRun?: boolean;
+}
+
+/**
+ * What became of one input:
+ * - applied / unchanged: done (unchanged = already correct, no write);
+ * - invalid: can never be applied (bad JSON, bad field): reported with the reason, not retried;
+ * - ignored: not for this registrar (other detail-type, cluster not served, task not opted in, not running yet);
+ * - stale: superseded by a newer or equal version, in this batch or already applied;
+ * - conflict: would touch a record or instance someone else owns: reported, not retried (the reconciler retries);
+ * - retry: a retryable failure or a rejected change: returned in batchItemFailures, so SQS redelivers it and, after
+ *   maxReceiveCount, moves it to the dead-letter queue.
+ */
+export type ItemStatus = 'applied' | 'unchanged' | 'invalid' | 'ignored' | 'stale' | 'conflict' | 'retry';
+
+export interface ItemReport {
+  id: string;
+  status: ItemStatus;
+  subject?: string;
+  reason?: string;
+}
+
+export interface BatchReport {
+  items: ItemReport[];
+  changes: AppliedChange[];
+  conflicts: Conflict[];
+  /** Label errors and partial registrations, by subject. */
+  problems: { subject: string; message: string }[];
+  /** Input ids to return as batchItemFailures. */
+  retry: string[];
+  /** Event time -> DNS written, per task with applied changes, in milliseconds. */
+  lagsMs: number[];
+  dryRun: boolean;
+}
+
+interface TaskEntry {
+  fact: TaskFact;
+  /** The input whose event won; it carries the task's fate (retry, applied, ...). */
+  winnerId: string;
+  specs?: TaskSpecs;
+  status?: ItemStatus;
+  reason?: string;
+}
+
+/** A RUNNING event that DescribeTasks does not know yet is retried for this long, then treated as stale. */
+const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
+
+/**
+ * The event path: one SQS batch (or a CLI events file) -> parsed, collapsed per task to the newest version,
+ * confirmed against ECS, turned into desired endpoints, diffed against what Route 53 and Cloud Map hold, applied.
+ * Every input gets a verdict; one bad input never blocks the others.
+ */
+export async function processEventBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
+  const report: BatchReport = {
+    items: [],
+    changes: [],
+    conflicts: [],
+    problems: [],
+    retry: [],
+    lagsMs: [],
+    dryRun: !!deps.dryRun,
+  };
+  const verdict = (id: string, status: ItemStatus, reason?: string, subject?: string) => {
+    report.items.push({ id, status, reason, subject });
+    if (status === 'retry') report.retry.push(id);
+  };
+
+  // 1. Parse and collapse per task: the newest fact wins; a stop beats any running fact (the lifecycle is final).
+  const tasks = new Map<string, TaskEntry>();
+  for (const input of inputs) {
+    let parsed: ReturnType<typeof parseEvent>;
+    try {
+      parsed = parseEvent(input);
+    } catch (err) {
+      const reason =
+        err instanceof InvalidEventError ? err.message : `unexpected error while parsing: ${(err as Error).message}`;
+      deps.log.warn('invalid event', { inputId: input.id, reason });
+      verdict(input.id, 'invalid', reason);
+      continue;
+    }
+    if (parsed.kind === 'ignored') {
+      deps.log.info('event ignored', { inputId: input.id, reason: parsed.reason });
+      verdict(input.id, 'ignored', parsed.reason);
+      continue;
+    }
+    const fact = parsed.fact;
+    if (!servesCluster(deps.settings, fact.clusterName)) {
+      verdict(
+        input.id,
+        'ignored',
+        `cluster ${fact.clusterName} is not in REGISTRAR_CLUSTERS`,
+        taskSubject(fact.taskId),
+      );
+      continue;
+    }
+    const existing = tasks.get(fact.taskArn);
+    if (!existing) {
+      tasks.set(fact.taskArn, { fact, winnerId: input.id });
+    } else if (newer(fact, existing.fact)) {
+      verdict(
+        existing.winnerId,
+        'stale',
+        `superseded by version ${fact.version} in the same batch`,
+        taskSubject(fact.taskId),
+      );
+      tasks.set(fact.taskArn, { fact, winnerId: input.id });
+    } else {
+      verdict(
+        input.id,
+        'stale',
+        `superseded by version ${existing.fact.version} in the same batch`,
+        taskSubject(fact.taskId),
+      );
+    }
+  }
+
+  // 2. The ledger drops what this container already applied: no AWS call for duplicates and stale events.
+  for (const [arn, entry] of tasks) {
+    const reason = deps.ledger.skipReason(arn, entry.fact.version, taskPhase(entry.fact) === 'stopping');
+    if (reason) conclude(entry, 'stale', reason);
+  }
+
+  // 3. Registrations from the task definition's labels (cached per revision). Not opted in: nothing to do.
+  const live = () => [...tasks.values()].filter((e) => !e.status);
+  await Promise.all(
+    live().map(async (entry) => {
+      try {
+        entry.specs = await deps.registrations.specsFor(entry.fact.taskDefinitionArn);
+      } catch (err) {
+        failRead(entry, err);
+        return;
+      }
+      const subject = taskSubject(entry.fact.taskId);
+      for (const e of entry.specs.labels.errors) report.problems.push({ subject, message: e.message });
+      for (const w of entry.specs.labels.warnings) deps.log.warn('label warning', { subject, warning: w });
+      if (entry.specs.labels.specs.length === 0) {
+        const why =
+          entry.specs.labels.errors.length > 0
+            ? `no valid registration: ${entry.specs.labels.errors.map((e) => e.message).join('; ')}`
+            : 'no ecs-registrar labels';
+        conclude(entry, entry.specs.labels.errors.length > 0 ? 'invalid' : 'ignored', why);
+      } else if (taskPhase(entry.fact) === 'starting') {
+        conclude(entry, 'ignored', `task is ${entry.fact.lastStatus}, not running yet`);
+      }
+    }),
+  );
+
+  // 4. Events are hints, ECS is the truth: a RUNNING event is applied only if DescribeTasks agrees the task is not
+  //    stopping. This is what keeps a late RUNNING event from resurrecting a stopped task in a fresh container.
+  await confirmRunning(
+    live().filter((e) => taskPhase(e.fact) === 'running'),
+    deps,
+    conclude,
+    failRead,
+  );
+
+  // 5. Desired endpoints, current state, plan, apply.
+  const inBatch = live();
+  if (inBatch.length > 0) {
+    const scope = emptyScope();
+    for (const e of inBatch) addToScope(scope, e.specs!.labels.specs);
+    try {
+      const running = inBatch
+        .filter((e) => taskPhase(e.fact) === 'running')
+        .map((e) => ({ fact: e.fact, specs: e.specs! }));
+      const desired = await deps.registrations.desired(running);
+      report.problems.push(...desired.problems);
+      const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope);
+      const subjects = new Set(inBatch.map((e) => taskSubject(e.fact.taskId)));
+      const plan = planChanges({ owner: deps.settings.ownerId, desired, current, inScope: (s) => subjects.has(s) });
+      report.conflicts.push(...plan.conflicts);
+      report.changes = await applyPlan(
+        plan,
+        { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter },
+        deps.dryRun,
+      );
+      settle(inBatch, report, deps);
+    } catch (err) {
+      for (const e of inBatch) failRead(e, err);
+    }
+  }
+
+  for (const e of tasks.values()) {
+    verdict(e.winnerId, e.status ?? 'unchanged', e.reason, taskSubject(e.fact.taskId));
+    if (e.status === 'retry' || e.status === 'conflict') {
+      deps.log.warn('task not fully registered', {
+        subject: taskSubject(e.fact.taskId),
+        taskArn: e.fact.taskArn,
+        status: e.status,
+        reason: e.reason,
+      });
+    }
+  }
+  for (const p of report.problems) deps.log.warn('registration problem', p);
+  return report;
+
+  function conclude(entry: TaskEntry, status: ItemStatus, reason?: string) {
+    entry.status = status;
+    entry.reason = reason;
+  }
+  function failRead(entry: TaskEntry, err: unknown) {
+    const retryable = !(err instanceof AwsReadError) || err.retryable || !isPermanentRead(err);
+    conclude(entry, retryable ? 'retry' : 'invalid', (err as Error).message);
+  }
+}
+
+/** `a` supersedes `b`: any stop beats a running fact, otherwise the higher version wins (ties keep the first). */
+function newer(a: TaskFact, b: TaskFact): boolean {
+  const sa = taskPhase(a) === 'stopping';
+  const sb = taskPhase(b) === 'stopping';
+  if (sa !== sb) return sa;
+  return (a.version ?? -1) > (b.version ?? -1);
+}
+
+/** A task definition ECS says does not exist will not appear by retrying. */
+function isPermanentRead(err: AwsReadError): boolean {
+  return (
+    err.operation === 'DescribeTaskDefinition' &&
+    (err.code === 'ClientException' || err.code === 'InvalidParameterException')
+  );
+}
+
+async function confirmRunning(
+  entries: TaskEntry[],
+  deps: SyncDeps,
+  conclude: (e: TaskEntry, s: ItemStatus, r?: string) => void,
+  failRead: (e: TaskEntry, err: unknown) => void,
+): Promise<void> {
+  const byCluster = new Map<string, TaskEntry[]>();
+  for (const e of entries) byCluster.set(e.fact.clusterArn, [...(byCluster.get(e.fact.clusterArn) ?? []), e]);
+  await Promise.all(
+    [...byCluster].map(async ([cluster, group]) => {
+      let result: Awaited<ReturnType<EcsReader['describeTasks']>>;
+      try {
+        result = await deps.ecs.describeTasks(
+          cluster,
+          group.map((e) => e.fact.taskArn),
+        );
+      } catch (err) {
+        for (const e of group) failRead(e, err);
+        return;
+      }
+      const api = new Map(result.facts.map((f) => [f.taskArn, f]));
+      for (const e of group) {
+        const truth = api.get(e.fact.taskArn);
+        if (!truth) {
+          const age = e.fact.eventTime ? deps.now() - Date.parse(e.fact.eventTime) : 0;
+          if (age > MISSING_TASK_GRACE_MS) conclude(e, 'stale', 'ECS no longer knows the task (stopped long ago)');
+          else conclude(e, 'retry', 'DescribeTasks does not know the task yet');
+          continue;
+        }
+        if (taskPhase(truth) === 'stopping' || (truth.version ?? -1) > (e.fact.version ?? -1)) {
+          // ECS is ahead of the event: act on the newer state (keep the event's time for the lag metric).
+          e.fact = {
+            ...truth,
+            eventTime: e.fact.eventTime,
+            containers: truth.containers.length > 0 ? truth.containers : e.fact.containers,
+          };
+          if (taskPhase(truth) === 'starting') conclude(e, 'ignored', `task is ${truth.lastStatus}, not running yet`);
+        }
+      }
+    }),
+  );
+}
+
+/** Maps write outcomes back to tasks, feeds the ledger, and measures event-to-DNS lag. */
+function settle(entries: TaskEntry[], report: BatchReport, deps: SyncDeps): void {
+  const bySubject = new Map<string, AppliedChange[]>();
+  for (const c of report.changes) bySubject.set(c.subject, [...(bySubject.get(c.subject) ?? []), c]);
+  const conflicts = new Map<string, Conflict[]>();
+  for (const c of report.conflicts) conflicts.set(c.subject, [...(conflicts.get(c.subject) ?? []), c]);
+  const now = deps.now();
+  for (const e of entries) {
+    const subject = taskSubject(e.fact.taskId);
+    const changes = bySubject.get(subject) ?? [];
+    const bad = changes.filter((c) => c.status === 'failed' || c.status === 'rejected');
+    if (bad.length > 0) {
+      e.status = 'retry';
+      e.reason = bad
+        .map((c) => `${c.action} ${c.detail}: ${c.status} (${c.code ?? ''} ${c.message ?? ''})`.trim())
+        .join('; ');
+      continue;
+    }
+    const conflicted = conflicts.get(subject);
+    if (conflicted) {
+      e.status = 'conflict';
+      e.reason = conflicted.map((c) => `${c.key}: ${c.reason}`).join('; ');
+    } else {
+      e.status = changes.length > 0 ? 'applied' : 'unchanged';
+    }
+    if (deps.dryRun) continue;
+    deps.ledger.record(e.fact.taskArn, e.fact.version, taskPhase(e.fact) === 'stopping');
+    if (changes.length > 0 && e.fact.eventTime) {
+      const lag = now - Date.parse(e.fact.eventTime);
+      if (Number.isFinite(lag) && lag >= 0) report.lagsMs.push(lag);
+    }
+  }
+}
