@@ -10,6 +10,8 @@ const common = {
   testEnvironment: 'node',
   transform,
   transformIgnorePatterns: ['node_modules/(?!@middy/)'],
+  // @middy/core exports only an `import` condition, which jest's CommonJS resolver does not follow.
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
 };
 module.exports = {
