@@ -5,6 +5,8 @@ import {
   DescribeTasksCommand,
   type DescribeTasksCommandOutput,
   type ECSClient,
+  ListClustersCommand,
+  ListTasksCommand,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { TaskDefinitionView } from '../config/labels';
@@ -86,6 +88,40 @@ export class EcsReader {
       for (const f of out.failures ?? []) failures.push({ taskArn: f.arn ?? '?', reason: f.reason ?? 'unknown' });
     }
     return { facts, failures };
+  }
+
+  /** Every cluster ARN of the account and Region (all pages). */
+  async listClusters(): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.ecs.send(new ListClustersCommand({ maxResults: 100, nextToken }));
+        arns.push(...(out.clusterArns ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'ListClusters', err);
+      }
+    } while (nextToken);
+    return arns;
+  }
+
+  /** Tasks ECS means to keep running in a cluster (ListTasks desiredStatus RUNNING, every page of 100). */
+  async listRunningTaskArns(cluster: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.ecs.send(
+          new ListTasksCommand({ cluster, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'ListTasks', err);
+      }
+    } while (nextToken);
+    return arns;
   }
 
   /** Container instance -> EC2 host addresses (DescribeContainerInstances + DescribeInstances), cached. */

@@ -3,7 +3,7 @@ import {
   type Route53Client,
   type Change as SdkChange,
 } from '@aws-sdk/client-route-53';
-import { resourceRecordCount, valueCharacters } from '../domain/records';
+import { type DnsRecord, resourceRecordCount, valueCharacters } from '../domain/records';
 import type { Route53Change } from '../plan/plan';
 import { type BackoffOptions, backoffDelay, realTiming, type Timing } from './backoff';
 import { errorCode, errorMessage, isRetryable } from './errors';
@@ -44,14 +44,18 @@ const BATCH_REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
 /**
  * Writes planned changes to Route 53:
  * - one ChangeResourceRecordSets per zone while the changes fit in one request, more only past the limits
- *   (1,000 ResourceRecord elements, 32,000 value characters; an UPSERT would count twice, and the registrar sends
- *   exact CREATE and DELETE instead so a concurrent writer fails the batch rather than being overwritten);
- * - an UPDATE is a DELETE of the exact current record and a CREATE of the new one in the same request: atomic;
+ *   (1,000 ResourceRecord elements and 32,000 value characters, an UPSERT counting twice: aws-facts.md §3.1);
+ * - a new record is an UPSERT of a key only this owner uses (its SetIdentifier carries the owner), so writing it
+ *   twice, from a redelivered event or a reconcile racing the event path, is harmless (aws-facts.md: "prefer UPSERT
+ *   for adds");
+ * - a DELETE carries the exact current record as read, and an UPDATE is that exact DELETE plus the UPSERT of the
+ *   new record in the same request: if anyone changed the record since it was read, Route 53 rejects the change
+ *   instead of the registrar clobbering it (optimistic concurrency through atomic batches);
  * - writes to one zone are sequential (Route 53 rejects overlapping requests with PriorRequestNotComplete); zones
  *   are written in parallel;
  * - Throttling and PriorRequestNotComplete are retried with full-jitter backoff, never by splitting the batch;
  * - InvalidChangeBatch bisects the batch: the good halves are applied and each offending change is reported with
- *   AWS's message, in about log2(n) extra requests.
+ *   AWS's message, in about 2·log2(n) extra requests.
  */
 export class Route53Writer {
   private readonly maxRecords: number;
@@ -164,16 +168,20 @@ export class Route53Writer {
 }
 
 function toUnit(change: Route53Change): Unit {
-  const sdk =
+  const parts: ['DELETE' | 'UPSERT', DnsRecord][] =
     change.action === 'UPDATE'
-      ? [sdkChange('DELETE', change.previous), sdkChange('CREATE', change.record)]
-      : [sdkChange(change.action, change.record)];
-  const recs = change.action === 'UPDATE' ? [change.previous, change.record] : [change.record];
+      ? [
+          ['DELETE', change.previous],
+          ['UPSERT', change.record],
+        ]
+      : [[change.action === 'CREATE' ? 'UPSERT' : 'DELETE', change.record]];
+  // Route 53 counts an UPSERT's elements and characters twice.
+  const weight = (action: string) => (action === 'UPSERT' ? 2 : 1);
   return {
     change,
-    sdk,
-    records: recs.reduce((n, r) => n + resourceRecordCount(r), 0),
-    characters: recs.reduce((n, r) => n + valueCharacters(r), 0),
+    sdk: parts.map(([action, r]) => sdkChange(action, r)),
+    records: parts.reduce((n, [a, r]) => n + weight(a) * resourceRecordCount(r), 0),
+    characters: parts.reduce((n, [a, r]) => n + weight(a) * valueCharacters(r), 0),
   };
 }
 
