@@ -1,0 +1,148 @@
+import {
+  DeregisterInstanceCommand,
+  DuplicateRequest,
+  InstanceNotFound,
+  InvalidInput,
+  ListInstancesCommand,
+  RegisterInstanceCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudMapReader, CloudMapWriter } from '../../../lib/aws/cloudmap';
+import { AwsReadError } from '../../../lib/aws/errors';
+import type { CloudMapChange } from '../../../lib/plan/plan';
+
+const sd = mockClient(ServiceDiscoveryClient);
+const client = new ServiceDiscoveryClient({ region: 'us-east-1' });
+const timing = { now: () => 0, random: () => 0.5, sleep: jest.fn(async () => undefined) };
+const instance = (id: string) => ({
+  serviceId: 'srv-web',
+  instanceId: id,
+  attributes: { AWS_INSTANCE_IPV4: '10.0.0.1', ECS_REGISTRAR_OWNER: 'o' },
+});
+const register = (id: string): CloudMapChange => ({
+  provider: 'cloudmap',
+  action: 'REGISTER',
+  instance: instance(id),
+  subject: `task:${id}`,
+});
+const deregister = (id: string): CloudMapChange => ({
+  provider: 'cloudmap',
+  action: 'DEREGISTER',
+  instance: instance(id),
+  subject: `task:${id}`,
+});
+const meta = { $metadata: { httpStatusCode: 400 } };
+
+beforeEach(() => {
+  sd.reset();
+  timing.sleep.mockClear();
+});
+
+describe('CloudMapWriter', () => {
+  test('registers with the attributes and the owner mark, and reports the operation id', async () => {
+    // Prepare
+    sd.on(RegisterInstanceCommand).resolves({ OperationId: 'op-1' });
+
+    // Act
+    const [outcome] = await new CloudMapWriter(client, { timing }).apply([register('t1')]);
+
+    // Assess
+    expect(sd).toHaveReceivedCommandWith(RegisterInstanceCommand, {
+      ServiceId: 'srv-web',
+      InstanceId: 't1',
+      Attributes: { AWS_INSTANCE_IPV4: '10.0.0.1', ECS_REGISTRAR_OWNER: 'o' },
+    });
+    expect(outcome).toMatchObject({ status: 'applied', operationId: 'op-1' });
+  });
+
+  test('retries DuplicateRequest (an operation on the instance still running) with backoff', async () => {
+    // Prepare
+    sd.on(RegisterInstanceCommand)
+      .rejectsOnce(new DuplicateRequest({ message: 'in progress', DuplicateOperationId: 'op-0', ...meta }))
+      .resolves({ OperationId: 'op-2' });
+
+    // Act
+    const [outcome] = await new CloudMapWriter(client, { timing }).apply([register('t1')]);
+
+    // Assess
+    expect(sd).toHaveReceivedCommandTimes(RegisterInstanceCommand, 2);
+    expect(timing.sleep).toHaveBeenCalledTimes(1);
+    expect(outcome?.status).toBe('applied');
+  });
+
+  test('InstanceNotFound on deregister counts as done', async () => {
+    // Prepare
+    sd.on(DeregisterInstanceCommand).rejects(new InstanceNotFound({ message: 'no such instance', ...meta }));
+
+    // Act
+    const [outcome] = await new CloudMapWriter(client, { timing }).apply([deregister('gone')]);
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'applied', code: 'InstanceNotFound' });
+  });
+
+  test('a permanent error is rejected with its message and does not block the other changes', async () => {
+    // Prepare
+    sd.on(RegisterInstanceCommand, { InstanceId: 'bad' }).rejects(
+      new InvalidInput({ message: 'attribute too long', ...meta }),
+    );
+    sd.on(RegisterInstanceCommand, { InstanceId: 'good' }).resolves({ OperationId: 'op-3' });
+
+    // Act
+    const outcomes = await new CloudMapWriter(client, { timing }).apply([register('bad'), register('good')]);
+
+    // Assess
+    expect(outcomes.map((o) => [o.change.instance.instanceId, o.status, o.message])).toEqual([
+      ['bad', 'rejected', 'attribute too long'],
+      ['good', 'applied', undefined],
+    ]);
+  });
+
+  test('DuplicateRequest that never clears ends as failed (retryable), after maxAttempts', async () => {
+    // Prepare
+    sd.on(DeregisterInstanceCommand).rejects(new DuplicateRequest({ message: 'in progress', ...meta }));
+
+    // Act
+    const [outcome] = await new CloudMapWriter(client, { timing, maxAttempts: 3 }).apply([deregister('t1')]);
+
+    // Assess
+    expect(sd).toHaveReceivedCommandTimes(DeregisterInstanceCommand, 3);
+    expect(outcome).toMatchObject({ status: 'failed', code: 'DuplicateRequest' });
+  });
+});
+
+describe('CloudMapReader', () => {
+  test('reads every page of ListInstances (100 per page)', async () => {
+    // Prepare
+    sd.on(ListInstancesCommand)
+      .resolvesOnce({
+        Instances: Array.from({ length: 100 }, (_, i) => ({ Id: `a${i}`, Attributes: {} })),
+        NextToken: 'p2',
+      })
+      .resolvesOnce({ Instances: [{ Id: 'b0', Attributes: { k: 'v' } }] });
+
+    // Act
+    const all = await new CloudMapReader(client).instances('srv-web');
+
+    // Assess
+    expect(all).toHaveLength(101);
+    expect(sd).toHaveReceivedNthCommandWith(2, ListInstancesCommand, {
+      ServiceId: 'srv-web',
+      MaxResults: 100,
+      NextToken: 'p2',
+    });
+  });
+
+  test('a read error is an AwsReadError naming the operation, never an empty list', async () => {
+    // Prepare
+    sd.on(ListInstancesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', ...meta }));
+
+    // Act
+    const read = new CloudMapReader(client).instances('srv-web');
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(AwsReadError);
+    await expect(read).rejects.toThrow('servicediscovery ListInstances failed: AccessDeniedException: denied');
+  });
+});
