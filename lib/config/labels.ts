@@ -1,4 +1,4 @@
-import { hostNameProblem, isWithinZone, normaliseName } from '../domain/dns-name';
+import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName } from '../domain/dns-name';
 import { OWNER_ATTRIBUTE } from '../domain/ownership';
 import type { Settings } from './settings';
 
@@ -180,7 +180,7 @@ function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, o
       fields: { ...base.fields, ...raw.fields, port: portName },
       attrs: { ...base.attrs, ...raw.attrs },
     };
-    const spec = buildSpec(container, `${c}/${portName}`, merged, prefix, ctx, out);
+    const spec = buildSpec(container, `${c}/${portName}`, merged, { prefix, own: raw }, ctx, out);
     if (spec) out.specs.push(spec);
   }
 }
@@ -189,14 +189,20 @@ function buildSpec(
   container: ContainerDefinitionView,
   id: string,
   raw: RawSettings,
-  perPortPrefix: string | undefined,
+  perPort: { prefix: string; own: RawSettings } | undefined,
   ctx: LabelContext,
   out: ParsedLabels,
 ): RegistrationSpec | undefined {
   const c = container.name;
   const errorsBefore = out.errors.length;
-  const label = (field: string) =>
-    perPortPrefix && field !== 'port' ? `${perPortPrefix}${field}` : `${LABEL_PREFIX}${field}`;
+  // A per-port registration inherits container-level values: an error names the label that holds the value.
+  const setPerPort = (field: string): boolean => {
+    if (!perPort || field === 'port') return false;
+    if (field === 'attr.*') return Object.keys(perPort.own.attrs).length > 0;
+    if (field.startsWith('attr.')) return perPort.own.attrs[field.slice('attr.'.length)] !== undefined;
+    return perPort.own.fields[field as Field] !== undefined;
+  };
+  const label = (field: string) => (setPerPort(field) ? `${perPort!.prefix}${field}` : `${LABEL_PREFIX}${field}`);
   const fail = (field: string, value: string | undefined, reason: string) => {
     out.errors.push(new LabelError(c, label(field), value, reason));
   };
@@ -215,6 +221,7 @@ function buildSpec(
   }
 
   let fqdn = '';
+  const nameErrorsBefore = out.errors.length;
   const rawName = (raw.fields.name ?? '').trim();
   if (rawName === '') fail('name', raw.fields.name, 'must not be empty');
   else if (rawName.includes('*')) fail('name', rawName, 'wildcards are not allowed');
@@ -256,12 +263,17 @@ function buildSpec(
     else if (bad.length > 0)
       fail('records', raw.fields.records, `unknown record type ${bad.join(', ')}; allowed: A, AAAA, SRV`);
     recordKinds = [...new Set(items)].filter((s): s is RecordKind => (RECORD_KINDS as readonly string[]).includes(s));
-    if (recordKinds.includes('SRV') && !port)
+    // A port label that names no mapping is reported as such; this is for a container without any mapping.
+    if (recordKinds.includes('SRV') && container.portMappings.length === 0)
       fail('records', raw.fields.records, 'SRV needs a port, and the container has no port mapping');
   }
-  if (fqdn && recordKinds.includes('SRV')) {
+  const nameValid = fqdn !== '' && out.errors.length === nameErrorsBefore;
+  if (nameValid && port && recordKinds.includes('SRV')) {
+    const firstLabel = fqdn.slice(0, fqdn.indexOf('.'));
     if (Buffer.byteLength(fqdn) + SRV_TARGET_PREFIX_BYTES > 255) {
       fail('name', rawName, `is too long for SRV targets (<task-id>.${fqdn} would exceed 255 bytes)`);
+    } else if (Buffer.byteLength(firstLabel) + 1 > MAX_LABEL_BYTES) {
+      fail('name', rawName, `its first label is too long for the SRV name _${firstLabel} (at most 62 bytes)`);
     }
   }
 
@@ -316,7 +328,7 @@ function buildSpec(
   }
 
   if (out.errors.length > errorsBefore) return undefined;
-  return {
+  const spec: RegistrationSpec = {
     id,
     containerName: c,
     zoneId,
@@ -330,7 +342,13 @@ function buildSpec(
     cloudMapServiceId,
     attributes,
   };
+  labelsOf.set(spec, label);
+  return spec;
 }
+
+/** The label each field of a spec came from, for errors reported after the spec was built. */
+const labelsOf = new WeakMap<RegistrationSpec, (field: string) => string>();
+const labelOf = (spec: RegistrationSpec, field: string) => labelsOf.get(spec)?.(field) ?? `${LABEL_PREFIX}${field}`;
 
 function parseBool(value: string | undefined, container: string, label: string, out: ParsedLabels): boolean {
   if (value === undefined) return false;
@@ -352,7 +370,7 @@ function rejectCollisions(out: ParsedLabels): void {
       out.errors.push(
         new LabelError(
           spec.containerName,
-          'name',
+          labelOf(spec, 'name'),
           spec.fqdn,
           `is already registered by "${first.id}" in this task definition`,
         ),
@@ -365,7 +383,7 @@ function rejectCollisions(out: ParsedLabels): void {
         out.errors.push(
           new LabelError(
             spec.containerName,
-            'cloudmap-service',
+            labelOf(spec, 'cloudmap-service'),
             spec.cloudMapServiceId,
             `is already used by "${other.id}"; a task has one instance per Cloud Map service`,
           ),

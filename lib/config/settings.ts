@@ -42,6 +42,7 @@ export const DEFAULT_MAX_DELETE_PERCENT = 50;
 const ZONE_ID = /^[A-Z0-9]{1,32}$/;
 const CLOUDMAP_SERVICE_ID = /^srv-[A-Za-z0-9]{1,64}$/;
 const CLUSTER = /^[A-Za-z0-9_-]{1,255}$/;
+const CLUSTER_ARN = /^arn:[a-z-]+:ecs:[a-z0-9-]+:\d{12}:cluster\/([^/]+)$/;
 
 export type Env = Record<string, string | undefined>;
 
@@ -72,7 +73,8 @@ export function loadSettings(env: Env = process.env): Settings {
   }
 
   const clusters = list(env[v.clusters]).map((c) => {
-    const name = c.startsWith('arn:') ? (c.split('/').pop() ?? '') : c;
+    // An ARN must be a cluster ARN: the last path element of a service or task ARN is not a cluster name.
+    const name = c.startsWith('arn:') ? (CLUSTER_ARN.exec(c)?.[1] ?? '') : c;
     if (!CLUSTER.test(name)) throw new SettingsError(v.clusters, `"${c}" is not a cluster name or ARN`);
     return name;
   });

@@ -7,9 +7,14 @@
 export const MAX_LABEL_BYTES = 63;
 export const MAX_NAME_BYTES = 255;
 
-/** Lowercase, trailing dot, octal escapes decoded: the form every comparison in the registrar uses. */
+/**
+ * Lowercase, trailing dot, octal escapes decoded: the form every comparison in the registrar uses. `\056` (a dot inside
+ * a label) stays escaped: decoded, it would read as a label separator and name another record.
+ */
 export function normaliseName(name: string): string {
-  const decoded = name.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+  const decoded = name.replace(/\\([0-7]{3})/g, (sequence: string, oct: string) =>
+    oct === '056' ? sequence : String.fromCharCode(Number.parseInt(oct, 8)),
+  );
   const lower = decoded.toLowerCase();
   return lower.endsWith('.') ? lower : `${lower}.`;
 }

@@ -1,0 +1,199 @@
+import {
+  DEFAULT_MAX_DELETE_PERCENT,
+  DEFAULT_TTL,
+  type Env,
+  loadSettings,
+  SettingsError,
+  servesCluster,
+} from '../../../lib/config/settings';
+import { thrownBy } from '../fixtures';
+
+const base: Env = { REGISTRAR_HOSTED_ZONE_IDS: 'Z0PRIVATE123', REGISTRAR_OWNER_ID: 'prod-registrar' };
+const settingsError = (env: Env) => thrownBy(SettingsError, () => loadSettings(env));
+
+describe('loadSettings', () => {
+  it('applies defaults to a minimal environment', () => {
+    // Act
+    const settings = loadSettings(base);
+
+    // Assess
+    expect(settings).toEqual({
+      hostedZoneIds: ['Z0PRIVATE123'],
+      ownerId: 'prod-registrar',
+      defaultTtl: DEFAULT_TTL,
+      clusters: [],
+      cloudMapServiceIds: [],
+      maxDeletePercent: DEFAULT_MAX_DELETE_PERCENT,
+    });
+  });
+
+  it('reads every variable, trimming list items and dropping empty ones', () => {
+    // Prepare
+    const env: Env = {
+      REGISTRAR_HOSTED_ZONE_IDS: ' Z0PRIVATE123 , /hostedzone/Z0PUBLIC456,,hostedzone/Z0THIRD789 ',
+      REGISTRAR_OWNER_ID: '  my-stack.v2_blue ',
+      REGISTRAR_DEFAULT_TTL: ' 30 ',
+      REGISTRAR_CLUSTERS: 'prod, arn:aws:ecs:us-east-1:123456789012:cluster/staging',
+      REGISTRAR_CLOUDMAP_SERVICE_IDS: 'srv-abc123def456,srv-metrics789',
+      REGISTRAR_MAX_DELETE_PERCENT: '100',
+    };
+
+    // Act
+    const settings = loadSettings(env);
+
+    // Assess
+    expect(settings).toEqual({
+      hostedZoneIds: ['Z0PRIVATE123', 'Z0PUBLIC456', 'Z0THIRD789'],
+      ownerId: 'my-stack.v2_blue',
+      defaultTtl: 30,
+      clusters: ['prod', 'staging'],
+      cloudMapServiceIds: ['srv-abc123def456', 'srv-metrics789'],
+      maxDeletePercent: 100,
+    });
+  });
+
+  it.each<[string, Env, string, RegExp]>([
+    ['missing zones', { REGISTRAR_OWNER_ID: 'x' }, 'REGISTRAR_HOSTED_ZONE_IDS', /is required/],
+    ['only commas for zones', { ...base, REGISTRAR_HOSTED_ZONE_IDS: ' , ,' }, 'REGISTRAR_HOSTED_ZONE_IDS', /required/],
+    [
+      'a lowercase zone id',
+      { ...base, REGISTRAR_HOSTED_ZONE_IDS: 'z0private123' },
+      'REGISTRAR_HOSTED_ZONE_IDS',
+      /"z0private123" is not a hosted zone id/,
+    ],
+    [
+      'a zone name instead of an id',
+      { ...base, REGISTRAR_HOSTED_ZONE_IDS: 'example.com' },
+      'REGISTRAR_HOSTED_ZONE_IDS',
+      /not a hosted zone id/,
+    ],
+    [
+      'a zone ARN',
+      { ...base, REGISTRAR_HOSTED_ZONE_IDS: 'arn:aws:route53:::hostedzone/Z0PRIVATE123' },
+      'REGISTRAR_HOSTED_ZONE_IDS',
+      /not a hosted zone id/,
+    ],
+    [
+      'the same zone twice, once with the prefix',
+      { ...base, REGISTRAR_HOSTED_ZONE_IDS: 'Z0PRIVATE123,/hostedzone/Z0PRIVATE123' },
+      'REGISTRAR_HOSTED_ZONE_IDS',
+      /twice/,
+    ],
+    ['a missing owner', { REGISTRAR_HOSTED_ZONE_IDS: 'Z1' }, 'REGISTRAR_OWNER_ID', /is required/],
+    ['a blank owner', { ...base, REGISTRAR_OWNER_ID: '   ' }, 'REGISTRAR_OWNER_ID', /is required/],
+    [
+      'an owner with a colon (it would break set identifiers)',
+      { ...base, REGISTRAR_OWNER_ID: 'a:b' },
+      'REGISTRAR_OWNER_ID',
+      /1-64 characters/,
+    ],
+    ['an owner starting with a hyphen', { ...base, REGISTRAR_OWNER_ID: '-stack' }, 'REGISTRAR_OWNER_ID', /starting/],
+    ['an owner of 65 characters', { ...base, REGISTRAR_OWNER_ID: 'a'.repeat(65) }, 'REGISTRAR_OWNER_ID', /1-64/],
+    ['a TTL that is not a number', { ...base, REGISTRAR_DEFAULT_TTL: 'soon' }, 'REGISTRAR_DEFAULT_TTL', /integer/],
+    ['a fractional TTL', { ...base, REGISTRAR_DEFAULT_TTL: '1.5' }, 'REGISTRAR_DEFAULT_TTL', /integer/],
+    ['a negative TTL', { ...base, REGISTRAR_DEFAULT_TTL: '-1' }, 'REGISTRAR_DEFAULT_TTL', /between 0 and 2147483647/],
+    ['a TTL too large', { ...base, REGISTRAR_DEFAULT_TTL: '2147483648' }, 'REGISTRAR_DEFAULT_TTL', /2147483647/],
+    [
+      'a percentage over 100',
+      { ...base, REGISTRAR_MAX_DELETE_PERCENT: '101' },
+      'REGISTRAR_MAX_DELETE_PERCENT',
+      /between 0 and 100/,
+    ],
+    [
+      'a negative percentage',
+      { ...base, REGISTRAR_MAX_DELETE_PERCENT: '-5' },
+      'REGISTRAR_MAX_DELETE_PERCENT',
+      /between 0 and 100/,
+    ],
+    [
+      'a cluster name with a space',
+      { ...base, REGISTRAR_CLUSTERS: 'my cluster' },
+      'REGISTRAR_CLUSTERS',
+      /"my cluster"/,
+    ],
+    [
+      'a cluster ARN with nothing after the slash',
+      { ...base, REGISTRAR_CLUSTERS: 'arn:aws:ecs:us-east-1:123456789012:cluster/' },
+      'REGISTRAR_CLUSTERS',
+      /not a cluster name or ARN/,
+    ],
+    [
+      'a service ARN where a cluster belongs',
+      { ...base, REGISTRAR_CLUSTERS: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web' },
+      'REGISTRAR_CLUSTERS',
+      /not a cluster name or ARN/,
+    ],
+    [
+      'a Cloud Map service ARN instead of an id',
+      { ...base, REGISTRAR_CLOUDMAP_SERVICE_IDS: 'arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc' },
+      'REGISTRAR_CLOUDMAP_SERVICE_IDS',
+      /not a Cloud Map service id/,
+    ],
+    [
+      'a namespace id instead of a service id',
+      { ...base, REGISTRAR_CLOUDMAP_SERVICE_IDS: 'ns-abc123' },
+      'REGISTRAR_CLOUDMAP_SERVICE_IDS',
+      /not a Cloud Map service id/,
+    ],
+  ])('rejects %s, naming the variable', (_what, env, variable, reason) => {
+    // Act
+    const err = settingsError(env);
+
+    // Assess
+    expect(err.variable).toBe(variable);
+    expect(err.reason).toMatch(reason);
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it.each([
+    ['0', 0],
+    ['2147483647', 2_147_483_647],
+  ])('accepts the TTL bound %s', (value, ttl) => {
+    // Act / Assess
+    expect(loadSettings({ ...base, REGISTRAR_DEFAULT_TTL: value }).defaultTtl).toBe(ttl);
+  });
+
+  it('treats a blank TTL or percentage as unset', () => {
+    // Act
+    const settings = loadSettings({ ...base, REGISTRAR_DEFAULT_TTL: ' ', REGISTRAR_MAX_DELETE_PERCENT: '' });
+
+    // Assess
+    expect([settings.defaultTtl, settings.maxDeletePercent]).toEqual([DEFAULT_TTL, DEFAULT_MAX_DELETE_PERCENT]);
+  });
+
+  it('accepts an owner of exactly 64 characters', () => {
+    // Act / Assess
+    expect(loadSettings({ ...base, REGISTRAR_OWNER_ID: `A${'b'.repeat(63)}` }).ownerId).toHaveLength(64);
+  });
+
+  it('reads process.env when no environment is given', () => {
+    // Prepare
+    const saved = { ...process.env };
+    process.env.REGISTRAR_HOSTED_ZONE_IDS = 'Z0FROMENV1';
+    process.env.REGISTRAR_OWNER_ID = 'from-env';
+
+    try {
+      // Act
+      const settings = loadSettings();
+
+      // Assess
+      expect(settings.hostedZoneIds).toEqual(['Z0FROMENV1']);
+      expect(settings.ownerId).toBe('from-env');
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe('servesCluster', () => {
+  it('serves every cluster when none is configured, otherwise only the listed ones', () => {
+    // Prepare
+    const all = loadSettings(base);
+    const some = loadSettings({ ...base, REGISTRAR_CLUSTERS: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' });
+
+    // Act / Assess
+    expect(servesCluster(all, 'anything')).toBe(true);
+    expect(servesCluster(some, 'prod')).toBe(true);
+    expect(servesCluster(some, 'staging')).toBe(false);
+  });
+});
