@@ -10,7 +10,13 @@ const functions = readdirSync(join(root, 'functions'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => basename(f, '.ts'));
 
+// The EC2 client is three fifths of a bundle and most of its import time, yet only bridge/host-mode tasks and public
+// IPs need it. It is left out and loaded on first use (lib/aws/clients.ts): in Lambda from the runtime's AWS SDK v3,
+// in the CLI from node_modules. template.yaml's esbuild BuildProperties use the same External list.
+export const EXTERNAL = ['@aws-sdk/client-ec2'];
+
 const common = {
+  external: EXTERNAL,
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -1,8 +1,8 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 
 export interface AwsClients {
   ecs: ECSClient;
@@ -58,22 +58,40 @@ function countCalls(client: MiddlewareClient, service: string, counter: CallCoun
  * The real SDK v3 clients, configured only by the standard environment (region, credentials, AWS_ENDPOINT_URL,
  * AWS_MAX_ATTEMPTS, AWS_RETRY_MODE), so the same code runs in Lambda, in the CLI and against moto. Build them once
  * per Lambda container. Route 53 is global: its client needs a region only to sign, so one is defaulted.
+ *
+ * EC2, ELBv2 and Cloud Map are created on first use: the EC2 client alone is most of the bundle's import time, and
+ * only bridge/host-mode tasks, public IPs, service aliases and Cloud Map registrations need those three.
  */
 export function createAwsClients(counter?: CallCounter): AwsClients {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  const clients: AwsClients = {
-    ecs: new ECSClient({ region }),
-    ec2: new EC2Client({ region }),
-    elbv2: new ElasticLoadBalancingV2Client({ region }),
-    route53: new Route53Client({ region: region ?? 'us-east-1' }),
-    serviceDiscovery: new ServiceDiscoveryClient({ region }),
+  const counted = <C>(client: C, service: string): C => {
+    if (counter) countCalls(client as unknown as MiddlewareClient, service, counter);
+    return client;
   };
-  if (counter) {
-    countCalls(clients.ecs as unknown as MiddlewareClient, 'ecs', counter);
-    countCalls(clients.ec2 as unknown as MiddlewareClient, 'ec2', counter);
-    countCalls(clients.elbv2 as unknown as MiddlewareClient, 'elbv2', counter);
-    countCalls(clients.route53 as unknown as MiddlewareClient, 'route53', counter);
-    countCalls(clients.serviceDiscovery as unknown as MiddlewareClient, 'servicediscovery', counter);
-  }
-  return clients;
+  let ec2: EC2Client | undefined;
+  let elbv2: ElasticLoadBalancingV2Client | undefined;
+  let serviceDiscovery: ServiceDiscoveryClient | undefined;
+  return {
+    ecs: counted(new ECSClient({ region }), 'ecs'),
+    route53: counted(new Route53Client({ region: region ?? 'us-east-1' }), 'route53'),
+    get ec2() {
+      // A require() inside the getter keeps esbuild from evaluating the module until it is needed.
+      ec2 ??= counted(new (require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2')).EC2Client({ region }), 'ec2');
+      return ec2;
+    },
+    get elbv2() {
+      elbv2 ??= counted(
+        new (require('@aws-sdk/client-elastic-load-balancing-v2') as typeof import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client({ region }),
+        'elbv2',
+      );
+      return elbv2;
+    },
+    get serviceDiscovery() {
+      serviceDiscovery ??= counted(
+        new (require('@aws-sdk/client-servicediscovery') as typeof import('@aws-sdk/client-servicediscovery')).ServiceDiscoveryClient({ region }),
+        'servicediscovery',
+      );
+      return serviceDiscovery;
+    },
+  };
 }

@@ -10,8 +10,15 @@ import { type BackoffOptions, backoffDelay, realTiming, type Timing } from './ba
 import { AwsReadError, errorCode, errorMessage, isRetryable } from './errors';
 import type { ChangeOutcome } from './route53-writer';
 
+/** The client, or a thunk that creates it on first use (see createAwsClients). */
+export type ClientSource<C> = C | (() => C);
+const resolve = <C>(source: ClientSource<C>): (() => C) => (typeof source === 'function' ? (source as () => C) : () => source);
+
 export class CloudMapReader {
-  constructor(private readonly client: ServiceDiscoveryClient) {}
+  private readonly client: () => ServiceDiscoveryClient;
+  constructor(client: ClientSource<ServiceDiscoveryClient>) {
+    this.client = resolve(client);
+  }
 
   /** Every instance of a service (ListInstances pages of 100), owned or not: the plan decides what it may touch. */
   async instances(serviceId: string): Promise<CloudMapInstance[]> {
@@ -19,7 +26,7 @@ export class CloudMapReader {
     let NextToken: string | undefined;
     do {
       try {
-        const page = await this.client.send(
+        const page = await this.client().send(
           new ListInstancesCommand({ ServiceId: serviceId, MaxResults: 100, NextToken }),
         );
         for (const i of page.Instances ?? []) {
@@ -65,10 +72,10 @@ export class CloudMapWriter {
   private readonly timing: Timing;
   private readonly concurrency: number;
 
-  constructor(
-    private readonly client: ServiceDiscoveryClient,
-    options: CloudMapWriterOptions = {},
-  ) {
+  private readonly client: () => ServiceDiscoveryClient;
+
+  constructor(client: ClientSource<ServiceDiscoveryClient>, options: CloudMapWriterOptions = {}) {
+    this.client = resolve(client);
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoff = { baseDelayMs: options.baseDelayMs ?? 500, maxDelayMs: options.maxDelayMs ?? 8_000 };
     this.timing = options.timing ?? realTiming;
@@ -94,10 +101,10 @@ export class CloudMapWriter {
       try {
         const out =
           change.action === 'REGISTER'
-            ? await this.client.send(
+            ? await this.client().send(
                 new RegisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId, Attributes: attributes }),
               )
-            : await this.client.send(new DeregisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId }));
+            : await this.client().send(new DeregisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId }));
         return { change, status: 'applied', operationId: out.OperationId };
       } catch (err) {
         const code = errorCode(err);

@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeContainerInstancesCommand,
   DescribeTaskDefinitionCommand,
@@ -26,6 +26,9 @@ export interface TaskLookupFailure {
   reason: string;
 }
 
+/** The EC2 SDK module, loaded on first use only (see createAwsClients: it is most of a bundle's import time). */
+const ec2Sdk = (): typeof import('@aws-sdk/client-ec2') => require('@aws-sdk/client-ec2');
+
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 
@@ -38,10 +41,15 @@ export class EcsReader {
   private readonly taskDefinitions = new BoundedCache<string, Promise<TaskDefinitionView>>(2000);
   private readonly hosts = new BoundedCache<string, HostAddresses>(5000);
 
+  private readonly ec2Client: () => EC2Client;
+
+  /** `ec2` may be a thunk, so the EC2 client is only created when a host or public IP is needed. */
   constructor(
     private readonly ecs: ECSClient,
-    private readonly ec2: EC2Client,
-  ) {}
+    ec2: EC2Client | (() => EC2Client),
+  ) {
+    this.ec2Client = typeof ec2 === 'function' ? ec2 : () => ec2;
+  }
 
   taskDefinition(arn: string): Promise<TaskDefinitionView> {
     let cached = this.taskDefinitions.get(arn);
@@ -150,7 +158,7 @@ export class EcsReader {
     const byInstance = new Map<string, HostAddresses>();
     for (const batch of chunks(ids, 100)) {
       try {
-        const out = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch }));
+        const out = await this.ec2Client().send(new (ec2Sdk().DescribeInstancesCommand)({ InstanceIds: batch }));
         for (const r of out.Reservations ?? []) {
           for (const inst of r.Instances ?? []) {
             if (!inst.InstanceId) continue;
@@ -181,7 +189,9 @@ export class EcsReader {
     // DescribeNetworkInterfaces cannot combine MaxResults with NetworkInterfaceIds; keep each call modest.
     for (const batch of chunks([...new Set(eniIds)], 200)) {
       try {
-        const out = await this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: batch }));
+        const out = await this.ec2Client().send(
+          new (ec2Sdk().DescribeNetworkInterfacesCommand)({ NetworkInterfaceIds: batch }),
+        );
         for (const ni of out.NetworkInterfaces ?? []) {
           if (ni.NetworkInterfaceId && ni.Association?.PublicIp)
             result.set(ni.NetworkInterfaceId, ni.Association.PublicIp);
