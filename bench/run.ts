@@ -24,7 +24,9 @@ const rows: Row[] = [];
 function callsOf(w: FakeWorld): Record<string, number> {
   const out: Record<string, number> = {};
   for (const fake of [w.ecs, w.ec2, w.route53, w.cloudMap, w.elbv2]) {
-    for (const c of fake.calls) out[`${fake.constructor.name.replace('Fake', '').toLowerCase()}:${c.operation}`] = (out[`${fake.constructor.name.replace('Fake', '').toLowerCase()}:${c.operation}`] ?? 0) + 1;
+    for (const c of fake.calls)
+      out[`${fake.constructor.name.replace('Fake', '').toLowerCase()}:${c.operation}`] =
+        (out[`${fake.constructor.name.replace('Fake', '').toLowerCase()}:${c.operation}`] ?? 0) + 1;
   }
   return out;
 }
@@ -40,8 +42,13 @@ async function measure(scenario: string, units: number, fn: () => Promise<unknow
 
 async function eventPath(n: number): Promise<void> {
   world.reset();
-  const def = world.webTaskDefinition('web', { 'ecs-registrar.name': 'web', 'ecs-registrar.cloudmap-service': 'srv-web0000000000001' });
-  const arns = Array.from({ length: n }, (_, i) => world.runningTask(def, `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, i < n / 2 ? 'web' : 'web'));
+  const def = world.webTaskDefinition('web', {
+    'ecs-registrar.name': 'web',
+    'ecs-registrar.cloudmap-service': 'srv-web0000000000001',
+  });
+  const arns = Array.from({ length: n }, (_, i) =>
+    world.runningTask(def, `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, i < n / 2 ? 'web' : 'web'),
+  );
   const running = world.takeInputs().filter((i) => i.body.includes('"lastStatus":"RUNNING"'));
   const deps = world.deps();
   await measure(`deployment: ${n} RUNNING events in one batch`, n, () => processEventBatch(running, deps));
@@ -49,7 +56,9 @@ async function eventPath(n: number): Promise<void> {
   await measure(`the same ${n} events redelivered (cold container)`, n, () => processEventBatch(running, world.deps()));
   for (const arn of arns) world.ecs.stopTask(arn, { until: 'STOPPED' });
   const stops = world.takeInputs();
-  await measure(`scale-in: ${n} tasks stop (${stops.length} events, every lifecycle step)`, n, () => processEventBatch(stops, deps));
+  await measure(`scale-in: ${n} tasks stop (${stops.length} events, every lifecycle step)`, n, () =>
+    processEventBatch(stops, deps),
+  );
 }
 
 async function reconcileCost(n: number): Promise<void> {
@@ -58,7 +67,9 @@ async function reconcileCost(n: number): Promise<void> {
   const def2 = world.webTaskDefinition('api', { 'ecs-registrar.name': 'api', 'ecs-registrar.records': 'A,SRV' });
   for (let i = 0; i < n; i++) world.runningTask(i % 2 ? def : def2, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`);
   world.ecs.takeEvents();
-  await measure(`reconcile from empty: ${n} tasks (events lost)`, n, () => reconcileOrFail({}, world.deps(), new CallCounter()));
+  await measure(`reconcile from empty: ${n} tasks (events lost)`, n, () =>
+    reconcileOrFail({}, world.deps(), new CallCounter()),
+  );
   await measure(`reconcile, converged: ${n} tasks`, n, () => reconcileOrFail({}, world.deps()));
 }
 
@@ -68,8 +79,14 @@ async function throttled(n: number): Promise<void> {
   for (let i = 0; i < n; i++) world.runningTask(def, `10.2.0.${i + 1}`);
   const inputs = world.takeInputs().filter((i) => i.body.includes('"lastStatus":"RUNNING"'));
   let k = 0;
-  world.route53.injectFault((op) => (op === 'ChangeResourceRecordSets' && k++ % 2 === 0 ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }) : undefined));
-  await measure(`${n} RUNNING events, every other Route 53 write throttled`, n, () => processEventBatch(inputs, world.deps()));
+  world.route53.injectFault((op) =>
+    op === 'ChangeResourceRecordSets' && k++ % 2 === 0
+      ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } })
+      : undefined,
+  );
+  await measure(`${n} RUNNING events, every other Route 53 write throttled`, n, () =>
+    processEventBatch(inputs, world.deps()),
+  );
 }
 
 function coldStart(): { file: string; kib: number; importMs: number }[] {
@@ -77,10 +94,23 @@ function coldStart(): { file: string; kib: number; importMs: number }[] {
   return Object.entries(sizes).map(([file, bytes]) => {
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const out = execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();try{require(${JSON.stringify(join(root, file))})}catch(e){};console.log(Number(process.hrtime.bigint()-t)/1e6)`], {
-        env: { ...process.env, REGISTRAR_HOSTED_ZONE_IDS: 'Z1', REGISTRAR_OWNER_ID: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true' },
-        encoding: 'utf8',
-      });
+      const out = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const t=process.hrtime.bigint();try{require(${JSON.stringify(join(root, file))})}catch(e){};console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+        ],
+        {
+          env: {
+            ...process.env,
+            REGISTRAR_HOSTED_ZONE_IDS: 'Z1',
+            REGISTRAR_OWNER_ID: 'bench',
+            AWS_REGION: 'us-east-1',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+          },
+          encoding: 'utf8',
+        },
+      );
       samples.push(Number(out.trim().split('\n').pop()));
     }
     samples.sort((a, b) => a - b);
@@ -92,14 +122,21 @@ async function main(): Promise<void> {
   for (const n of [10, 100]) await eventPath(n);
   for (const n of [50, 150]) await reconcileCost(n);
   await throttled(20);
-  const sum = (c: Record<string, number>, prefix: string) => Object.entries(c).filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
-  const fmt = (c: Record<string, number>) => Object.entries(c).sort().map(([k, v]) => `${k.split(':')[1]} ${v}`).join(', ');
+  const sum = (c: Record<string, number>, prefix: string) =>
+    Object.entries(c)
+      .filter(([k]) => k.startsWith(prefix))
+      .reduce((a, [, v]) => a + v, 0);
+  const fmt = (c: Record<string, number>) =>
+    Object.entries(c)
+      .sort()
+      .map(([k, v]) => `${k.split(':')[1]} ${v}`)
+      .join(', ');
   const lines = [
     '# Benchmarks',
     '',
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}, on the`,
     'semantics-faithful fakes in `test/support/` (AWS calls are counted at the SDK client, exactly as sent). Time is wall-clock',
-    'time of the registrar\'s own code against in-memory fakes, so it measures CPU cost, not AWS latency.',
+    "time of the registrar's own code against in-memory fakes, so it measures CPU cost, not AWS latency.",
     '',
     '## AWS calls per unit of work',
     '',

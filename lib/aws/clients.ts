@@ -76,19 +76,26 @@ export function createAwsClients(counter?: CallCounter): AwsClients {
     route53: counted(new Route53Client({ region: region ?? 'us-east-1' }), 'route53'),
     get ec2() {
       // A require() inside the getter keeps esbuild from evaluating the module until it is needed.
-      ec2 ??= counted(new (require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2')).EC2Client({ region }), 'ec2');
+      ec2 ??= counted(
+        new (require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2')).EC2Client({ region }),
+        'ec2',
+      );
       return ec2;
     },
     get elbv2() {
       elbv2 ??= counted(
-        new (require('@aws-sdk/client-elastic-load-balancing-v2') as typeof import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client({ region }),
+        new (
+          require('@aws-sdk/client-elastic-load-balancing-v2') as typeof import('@aws-sdk/client-elastic-load-balancing-v2')
+        ).ElasticLoadBalancingV2Client({ region }),
         'elbv2',
       );
       return elbv2;
     },
     get serviceDiscovery() {
       serviceDiscovery ??= counted(
-        new (require('@aws-sdk/client-servicediscovery') as typeof import('@aws-sdk/client-servicediscovery')).ServiceDiscoveryClient({ region }),
+        new (
+          require('@aws-sdk/client-servicediscovery') as typeof import('@aws-sdk/client-servicediscovery')
+        ).ServiceDiscoveryClient({ region }),
         'servicediscovery',
       );
       return serviceDiscovery;

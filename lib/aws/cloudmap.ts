@@ -12,7 +12,8 @@ import type { ChangeOutcome } from './route53-writer';
 
 /** The client, or a thunk that creates it on first use (see createAwsClients). */
 export type ClientSource<C> = C | (() => C);
-const resolve = <C>(source: ClientSource<C>): (() => C) => (typeof source === 'function' ? (source as () => C) : () => source);
+const resolve = <C>(source: ClientSource<C>): (() => C) =>
+  typeof source === 'function' ? (source as () => C) : () => source;
 
 export class CloudMapReader {
   private readonly client: () => ServiceDiscoveryClient;
