@@ -2,12 +2,14 @@ import { RateLimiter, realTiming } from './aws/backoff';
 import { type AwsClients, type CallCounter, createAwsClients } from './aws/clients';
 import { CloudMapReader, CloudMapWriter } from './aws/cloudmap';
 import { EcsReader } from './aws/ecs-reader';
+import { EcsServiceReader } from './aws/ecs-service-reader';
 import { Route53Reader } from './aws/route53-reader';
 import { Route53Writer } from './aws/route53-writer';
 import { type Env, loadSettings, type Settings } from './config/settings';
 import type { Log } from './observability/log';
 import type { SyncDeps } from './sync/process-batch';
 import { TaskRegistrations } from './sync/registrations';
+import { ServiceRegistrations } from './sync/service-registrations';
 import { VersionLedger } from './sync/version-ledger';
 
 /**
@@ -32,17 +34,18 @@ export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: A
   const timing = options.timing ?? realTiming;
   const rps = options.route53RequestsPerSecond ?? 5;
   const limiter = new RateLimiter(rps, rps, timing);
-  const ecs = new EcsReader(clients.ecs, clients.ec2);
+  const ecs = new EcsReader(clients.ecs, () => clients.ec2);
   const route53Reader = new Route53Reader(clients.route53, limiter);
   return {
     clients,
     settings,
     ecs,
     registrations: new TaskRegistrations(settings, ecs, route53Reader),
+    services: new ServiceRegistrations(settings, new EcsServiceReader(clients.ecs), route53Reader, clients.elbv2),
     route53Reader,
     route53Writer: new Route53Writer(clients.route53, { limiter, timing }),
-    cloudMapReader: new CloudMapReader(clients.serviceDiscovery),
-    cloudMapWriter: new CloudMapWriter(clients.serviceDiscovery, { timing }),
+    cloudMapReader: new CloudMapReader(() => clients.serviceDiscovery),
+    cloudMapWriter: new CloudMapWriter(() => clients.serviceDiscovery, { timing }),
     ledger: new VersionLedger(),
     now: () => timing.now(),
     log: options.log,

@@ -73,6 +73,19 @@ export class Route53Reader {
     return out;
   }
 
+  /**
+   * Every record at each name exactly, not below it: one ListResourceRecordSets per name in the usual case. For names
+   * whose subtree may be large (a service alias at the zone apex would otherwise mean a whole-zone scan).
+   */
+  async recordsAt(zoneId: string, names: Iterable<string>): Promise<DnsRecord[]> {
+    const out: DnsRecord[] = [];
+    for (const name of new Set([...names].map(normaliseName))) {
+      const rev = reversedName(name);
+      out.push(...(await this.scan(zoneId, name, (r) => r === rev)));
+    }
+    return out;
+  }
+
   /** The whole zone, every page. */
   listZone(zoneId: string): Promise<DnsRecord[]> {
     return this.scan(zoneId, undefined, () => true);

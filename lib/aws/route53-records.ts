@@ -22,7 +22,8 @@ export function fromResourceRecordSet(zoneId: string, rr: ResourceRecordSet): Dn
             ? 'cidr'
             : undefined;
   if (other) record.otherRouting = other;
-  if (rr.TTL !== undefined) record.ttl = rr.TTL;
+  // Alias records have no TTL of their own (Route 53 uses the target's); moto reports TTL 0 on them.
+  if (rr.TTL !== undefined && !rr.AliasTarget) record.ttl = rr.TTL;
   if (rr.HealthCheckId) record.healthCheckId = rr.HealthCheckId;
   if (rr.AliasTarget) {
     record.alias = normaliseAlias({

@@ -31,8 +31,9 @@ export interface Route53WriterOptions extends Partial<BackoffOptions> {
   onRequest?: (zoneId: string, changes: number) => void;
 }
 
+/** What is sent, bisected and reported together: one change, or every change of one atomic group. */
 interface Unit {
-  change: Route53Change;
+  changes: Route53Change[];
   sdk: SdkChange[];
   records: number;
   characters: number;
@@ -55,7 +56,10 @@ const BATCH_REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
  *   are written in parallel;
  * - Throttling and PriorRequestNotComplete are retried with full-jitter backoff, never by splitting the batch;
  * - InvalidChangeBatch bisects the batch: the good halves are applied and each offending change is reported with
- *   AWS's message, in about 2·log2(n) extra requests.
+ *   AWS's message, in about 2·log2(n) extra requests;
+ * - changes that share an `atomicGroup` (a service's alias records and the ownership record that covers them) always
+ *   travel in the same request, whatever the packing or bisection: Route 53 applies a request all or nothing, so an
+ *   alias is never written without its ownership record, nor an ownership record left behind without its alias.
  */
 export class Route53Writer {
   private readonly maxRecords: number;
@@ -77,9 +81,17 @@ export class Route53Writer {
 
   async apply(changes: readonly Route53Change[]): Promise<ChangeOutcome<Route53Change>[]> {
     const byZone = new Map<string, Unit[]>();
+    const groups = new Map<string, Unit>();
     for (const change of changes) {
       const unit = toUnit(change);
       const zoneId = change.record.zoneId;
+      const groupKey = change.atomicGroup === undefined ? undefined : `${zoneId}|${change.atomicGroup}`;
+      const group = groupKey === undefined ? undefined : groups.get(groupKey);
+      if (group) {
+        mergeInto(group, unit);
+        continue;
+      }
+      if (groupKey !== undefined) groups.set(groupKey, unit);
       byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), unit]);
     }
     const results = await Promise.all([...byZone].map(([zoneId, units]) => this.applyZone(zoneId, units)));
@@ -91,12 +103,14 @@ export class Route53Writer {
     const fitting: Unit[] = [];
     for (const unit of units) {
       if (unit.records > this.maxRecords || unit.characters > this.maxCharacters) {
-        outcomes.push({
-          change: unit.change,
-          status: 'rejected',
-          code: 'RequestLimit',
-          message: `the change alone exceeds Route 53's per-request limits (${unit.records} records, ${unit.characters} characters)`,
-        });
+        outcomes.push(
+          ...unit.changes.map((change) => ({
+            change,
+            status: 'rejected' as const,
+            code: 'RequestLimit',
+            message: `the change alone exceeds Route 53's per-request limits (${unit.records} records, ${unit.characters} characters)`,
+          })),
+        );
       } else {
         fitting.push(unit);
       }
@@ -133,13 +147,14 @@ export class Route53Writer {
 
   private async applyBatch(zoneId: string, batch: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {
     const err = await this.send(zoneId, batch);
-    if (!err) return batch.map((u) => ({ change: u.change, status: 'applied' }));
+    const each = (u: Unit) => u.changes;
+    if (!err) return batch.flatMap(each).map((change) => ({ change, status: 'applied' }));
     const code = errorCode(err);
     if (!BATCH_REJECTIONS.has(code)) {
-      return batch.map((u) => ({ change: u.change, status: 'failed', code, message: errorMessage(err) }));
+      return batch.flatMap(each).map((change) => ({ change, status: 'failed', code, message: errorMessage(err) }));
     }
     if (batch.length === 1) {
-      return [{ change: batch[0]!.change, status: 'rejected', code, message: rejectionMessage(err) }];
+      return batch[0]!.changes.map((change) => ({ change, status: 'rejected', code, message: rejectionMessage(err) }));
     }
     const mid = Math.ceil(batch.length / 2);
     const left = await this.applyBatch(zoneId, batch.slice(0, mid));
@@ -168,21 +183,33 @@ export class Route53Writer {
 }
 
 function toUnit(change: Route53Change): Unit {
-  const parts: ['DELETE' | 'UPSERT', DnsRecord][] =
+  // A record without a SetIdentifier (a service's alias or CNAME) has a key anyone may use: it is CREATEd, so that a
+  // record someone else wrote since it was read makes Route 53 reject the change instead of being overwritten.
+  const put = change.record.setIdentifier === undefined ? 'CREATE' : 'UPSERT';
+  const parts: ['DELETE' | 'UPSERT' | 'CREATE', DnsRecord][] =
     change.action === 'UPDATE'
       ? [
           ['DELETE', change.previous],
-          ['UPSERT', change.record],
+          [put, change.record],
         ]
-      : [[change.action === 'CREATE' ? 'UPSERT' : 'DELETE', change.record]];
+      : [[change.action === 'CREATE' ? put : 'DELETE', change.record]];
   // Route 53 counts an UPSERT's elements and characters twice.
   const weight = (action: string) => (action === 'UPSERT' ? 2 : 1);
   return {
-    change,
+    changes: [change],
     sdk: parts.map(([action, r]) => sdkChange(action, r)),
     records: parts.reduce((n, [a, r]) => n + weight(a) * resourceRecordCount(r), 0),
     characters: parts.reduce((n, [a, r]) => n + weight(a) * valueCharacters(r), 0),
   };
+}
+
+/** Adds a change to its group's unit; the group's deletes stay ahead of its creates (an UPDATE's pair included). */
+function mergeInto(group: Unit, unit: Unit): void {
+  group.changes.push(...unit.changes);
+  const all = [...group.sdk, ...unit.sdk];
+  group.sdk = [...all.filter((c) => c.Action === 'DELETE'), ...all.filter((c) => c.Action !== 'DELETE')];
+  group.records += unit.records;
+  group.characters += unit.characters;
 }
 
 function rejectionMessage(err: unknown): string {

@@ -1,3 +1,4 @@
+import { CLOUDTRAIL_DETAIL_TYPE, parseCloudTrailServiceEvent, type ServiceEventFact } from './cloudtrail';
 import { InvalidEventError } from './errors';
 import { parseTaskFact, type TaskFact } from './task-fact';
 
@@ -13,6 +14,7 @@ export interface RawInput {
 
 export type ParsedEvent =
   | { kind: 'task'; id: string; fact: TaskFact; eventId?: string }
+  | { kind: 'service'; id: string; fact: ServiceEventFact; eventId?: string }
   | { kind: 'ignored'; id: string; reason: string };
 
 type Json = Record<string, unknown>;
@@ -42,6 +44,16 @@ export function parseEvent(input: RawInput): ParsedEvent {
     const fact = parseTaskFact(event.detail, 'event');
     if (typeof event.time === 'string') fact.eventTime = event.time;
     return { kind: 'task', id: input.id, fact, eventId: typeof event.id === 'string' ? event.id : undefined };
+  }
+  if (detailType === CLOUDTRAIL_DETAIL_TYPE) {
+    const parsed = parseCloudTrailServiceEvent(event);
+    if (parsed.kind === 'ignored') return { kind: 'ignored', id: input.id, reason: parsed.reason };
+    return {
+      kind: 'service',
+      id: input.id,
+      fact: parsed.fact,
+      eventId: typeof event.id === 'string' ? event.id : undefined,
+    };
   }
   return { kind: 'ignored', id: input.id, reason: `detail-type "${detailType.slice(0, 80)}" is not handled` };
 }

@@ -7,19 +7,36 @@ import {
   sameAttributes,
   sameRecordContent,
 } from '../domain/records';
+import {
+  coveredName,
+  isServiceSetIdentifier,
+  isServiceSubject,
+  readOwnershipRecord,
+  serviceRecordOwners,
+} from '../domain/service-ownership';
 
 /**
  * The pure heart of the registrar: desired endpoints vs what is currently there -> changes. The event path and the
  * reconciler both call this (no second implementation). Ownership rules live here:
  * - only records and instances this owner marked are ever updated or deleted;
  * - a desired record that would collide with a record someone else owns is not written but reported as a conflict,
- *   because Route 53 would reject it (or, for a same-key collision, we would overwrite it).
+ *   because Route 53 would reject it (or, for a same-key collision, we would overwrite it);
+ * - a service's records at one alias name (the alias or CNAME records and their ownership record) form an atomic
+ *   group: written in one Route 53 request, and not written at all when any of them conflicts, so an ownership
+ *   record never claims a record the registrar did not write.
  */
 
+interface Route53ChangeBase {
+  provider: 'route53';
+  record: DnsRecord;
+  subject: string;
+  /** Changes with the same group (within a zone) are sent in one Route 53 request, never split. */
+  atomicGroup?: string;
+}
 export type Route53Change =
-  | { provider: 'route53'; action: 'CREATE'; record: DnsRecord; subject: string }
-  | { provider: 'route53'; action: 'DELETE'; record: DnsRecord; subject: string }
-  | { provider: 'route53'; action: 'UPDATE'; record: DnsRecord; previous: DnsRecord; subject: string };
+  | (Route53ChangeBase & { action: 'CREATE' })
+  | (Route53ChangeBase & { action: 'DELETE' })
+  | (Route53ChangeBase & { action: 'UPDATE'; previous: DnsRecord });
 
 export type CloudMapChange =
   | {
@@ -64,7 +81,10 @@ export interface PlanInput {
    * batch (a batch knows nothing about other tasks); the reconciler omits it: everything owned is in scope.
    */
   inScope?: (subject: string) => boolean;
-  /** Subject of an owned record, undefined for a record this owner did not write. Default: per-task records. */
+  /**
+   * Subject of an owned record, undefined for a record this owner did not write. Default:
+   * defaultOwnedRecordSubject(owner, current.records): per-task records and service records.
+   */
   ownedRecordSubject?: (record: DnsRecord) => string | undefined;
 }
 
@@ -72,11 +92,31 @@ export type Subjected<T> = T & { subject: string };
 
 export const taskSubject = (taskId: string): string => `task:${taskId}`;
 
-export function defaultOwnedRecordSubject(owner: string): (r: DnsRecord) => string | undefined {
+/**
+ * Who owns a record:
+ * - a per-task record: its SetIdentifier `ecs-registrar:<owner>:<taskId>` -> `task:<taskId>`;
+ * - a service ownership record (domain/service-ownership.ts) -> `service:<cluster>/<service>`;
+ * - a service's alias/CNAME record: the service whose ownership record, among `current`, covers its name and type.
+ * Without `current`, alias and CNAME records count as unowned (never touched). Pass every record read at the names
+ * concerned, ownership records included, for the full answer.
+ */
+export function defaultOwnedRecordSubject(
+  owner: string,
+  current: readonly DnsRecord[] = [],
+): (r: DnsRecord) => string | undefined {
+  const serviceOwner = serviceRecordOwners(owner, current);
   return (r) => {
+    if (isServiceSetIdentifier(owner, r.setIdentifier)) return readOwnershipRecord(owner, r)?.subject;
     const taskId = ownedTaskId(owner, r.setIdentifier);
-    return taskId ? taskSubject(taskId) : undefined;
+    if (taskId) return taskSubject(taskId);
+    return serviceOwner(r);
   };
+}
+
+/** The atomic group of a change: a service's records at one alias name in one zone; tasks have none. */
+export function atomicGroupOf(subject: string, record: Pick<DnsRecord, 'zoneId' | 'name'>): string | undefined {
+  if (!isServiceSubject(subject)) return undefined;
+  return `${subject}|${record.zoneId}|${coveredName(record.name) ?? record.name}`;
 }
 
 export function ownedInstanceSubject(owner: string, i: CloudMapInstance): string | undefined {
@@ -86,7 +126,7 @@ export function ownedInstanceSubject(owner: string, i: CloudMapInstance): string
 export function planChanges(input: PlanInput): Plan {
   const plan: Plan = { changes: [], conflicts: [], unchanged: 0 };
   const inScope = input.inScope ?? (() => true);
-  const subjectOf = input.ownedRecordSubject ?? defaultOwnedRecordSubject(input.owner);
+  const subjectOf = input.ownedRecordSubject ?? defaultOwnedRecordSubject(input.owner, input.current.records);
   planRecords(input, subjectOf, inScope, plan);
   planInstances(input, inScope, plan);
   const order = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
@@ -101,67 +141,104 @@ function planRecords(
   plan: Plan,
 ): void {
   const current = new Map<string, DnsRecord>();
-  const foreignAtName = new Map<string, DnsRecord[]>();
-  for (const r of input.current.records) {
-    current.set(recordKey(r), r);
-    if (!subjectOf(r)) {
-      const k = `${r.zoneId}|${r.name}`;
-      foreignAtName.set(k, [...(foreignAtName.get(k) ?? []), r]);
-    }
-  }
+  for (const r of input.current.records) current.set(recordKey(r), r);
+  // A record stays when its own subject still wants it: a record one service gives up and another takes over (an
+  // alias name moving between services in one batch) is deleted and created again, never silently re-owned.
+  const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
 
-  const desiredKeys = new Set<string>();
-  for (const d of input.desired.records) {
-    const key = recordKey(d);
-    if (desiredKeys.has(key)) {
-      plan.conflicts.push({
-        provider: 'route53',
-        key,
-        subject: d.subject,
-        reason: 'two registrations want the same record',
-      });
-      continue;
-    }
-    desiredKeys.add(key);
-    const { subject, ...record } = d;
-    const existing = current.get(key);
-    if (existing && !subjectOf(existing)) {
-      plan.conflicts.push({
-        provider: 'route53',
-        key,
-        subject,
-        reason: 'a record with this name, type and set identifier exists and is not owned by this registrar',
-      });
-      continue;
-    }
-    if (existing) {
-      if (sameRecordContent(existing, record)) plan.unchanged++;
-      else plan.changes.push({ provider: 'route53', action: 'UPDATE', record, previous: existing, subject });
-      continue;
-    }
-    const blocker = blockingForeignRecord(record, foreignAtName.get(`${record.zoneId}|${record.name}`) ?? []);
-    if (blocker) {
-      plan.conflicts.push({ provider: 'route53', key, subject, reason: blocker });
-      continue;
-    }
-    plan.changes.push({ provider: 'route53', action: 'CREATE', record, subject });
-  }
-
+  // Owned records no longer desired, of subjects this plan may touch: deleted. Every other record stays, and the
+  // records that stay at a name decide what else may be written there.
+  const deleting = new Map<string, { record: DnsRecord; subject: string }>();
+  const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
   for (const [key, r] of current) {
     const subject = subjectOf(r);
-    if (!subject || desiredKeys.has(key) || !inScope(subject)) continue;
-    plan.changes.push({ provider: 'route53', action: 'DELETE', record: r, subject });
+    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
+      deleting.set(key, { record: r, subject });
+      continue;
+    }
+    const k = `${r.zoneId}|${r.name}`;
+    stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
+  }
+
+  const seen = new Set<string>();
+  const conflictedGroups = new Set<string>();
+  const conflict = (key: string, subject: string, record: DnsRecord, reason: string) => {
+    plan.conflicts.push({ provider: 'route53', key, subject, reason });
+    const group = atomicGroupOf(subject, record);
+    if (group) conflictedGroups.add(group);
+  };
+  for (const d of input.desired.records) {
+    const key = recordKey(d);
+    const { subject, ...record } = d;
+    if (seen.has(key)) {
+      conflict(key, subject, record, 'two registrations want the same record');
+      continue;
+    }
+    seen.add(key);
+    const existing = deleting.has(key) ? undefined : current.get(key);
+    const existingSubject = existing ? subjectOf(existing) : undefined;
+    if (existing && !existingSubject) {
+      conflict(
+        key,
+        subject,
+        record,
+        'a record with this name, type and set identifier exists and is not owned by this registrar',
+      );
+      continue;
+    }
+    if (existing && existingSubject !== subject) {
+      conflict(key, subject, record, `a record with this name and type is already registered for ${existingSubject}`);
+      continue;
+    }
+    const atomicGroup = atomicGroupOf(subject, record);
+    const grouped = atomicGroup === undefined ? {} : { atomicGroup };
+    if (existing) {
+      if (sameRecordContent(existing, record)) plan.unchanged++;
+      else
+        plan.changes.push({ provider: 'route53', action: 'UPDATE', record, previous: existing, subject, ...grouped });
+      continue;
+    }
+    const others = (stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter((o) => o.subject !== subject);
+    const blocker = blockingRecord(record, others);
+    if (blocker) {
+      conflict(key, subject, record, blocker);
+      continue;
+    }
+    plan.changes.push({ provider: 'route53', action: 'CREATE', record, subject, ...grouped });
+  }
+
+  for (const { record, subject } of deleting.values()) {
+    const atomicGroup = atomicGroupOf(subject, record);
+    plan.changes.push({
+      provider: 'route53',
+      action: 'DELETE',
+      record,
+      subject,
+      ...(atomicGroup === undefined ? {} : { atomicGroup }),
+    });
+  }
+
+  // A service's records at one name are written all together or not at all.
+  if (conflictedGroups.size > 0) {
+    plan.changes = plan.changes.filter(
+      (c) => c.provider !== 'route53' || c.atomicGroup === undefined || !conflictedGroups.has(c.atomicGroup),
+    );
   }
 }
 
-/** Why Route 53 would refuse this record next to records someone else owns, or undefined when it can coexist. */
-function blockingForeignRecord(record: DnsRecord, foreign: DnsRecord[]): string | undefined {
-  for (const f of foreign) {
+/**
+ * Why Route 53 would refuse this record next to the records that stay at its name (foreign ones, or another subject's),
+ * or undefined when it can coexist.
+ */
+function blockingRecord(record: DnsRecord, others: { record: DnsRecord; subject?: string }[]): string | undefined {
+  for (const { record: f, subject } of others) {
+    const whose = subject ? `${f.type} record registered for ${subject}` : `unowned ${f.type} record`;
     if (f.type === 'CNAME' && record.type !== 'CNAME') {
-      return `an unowned CNAME record exists at ${record.name}; no other record can share its name`;
+      return subject
+        ? `a CNAME record registered for ${subject} exists at ${record.name}; no other record can share its name`
+        : `an unowned CNAME record exists at ${record.name}; no other record can share its name`;
     }
-    if (record.type === 'CNAME')
-      return `an unowned ${f.type} record exists at ${record.name}; a CNAME cannot share its name`;
+    if (record.type === 'CNAME') return `an ${whose} exists at ${record.name}; a CNAME cannot share its name`;
     if (f.type !== record.type) continue;
     const policy = (r: DnsRecord) =>
       r.multiValue
@@ -174,7 +251,7 @@ function blockingForeignRecord(record: DnsRecord, foreign: DnsRecord[]): string 
               ? 'routed'
               : 'simple';
     if (policy(f) !== policy(record)) {
-      return `an unowned ${f.type} record with ${policy(f)} routing exists at ${record.name}; Route 53 does not mix it with ${policy(record)} records`;
+      return `an ${whose} with ${policy(f)} routing exists at ${record.name}; Route 53 does not mix it with ${policy(record)} records`;
     }
   }
   return undefined;

@@ -4,14 +4,22 @@ import { AwsReadError } from '../aws/errors';
 import type { Route53Reader } from '../aws/route53-reader';
 import type { Route53Writer } from '../aws/route53-writer';
 import { type Settings, servesCluster } from '../config/settings';
+import type { ServiceEventFact } from '../events/cloudtrail';
 import { InvalidEventError } from '../events/errors';
 import { parseEvent, type RawInput } from '../events/parse';
 import { type TaskFact, taskPhase } from '../events/task-fact';
 import type { Log } from '../observability/log';
-import { type Conflict, planChanges, taskSubject } from '../plan/plan';
+import { type Conflict, type Plan, planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent } from './current-state';
 import { addToScope, emptyScope, type TaskRegistrations, type TaskSpecs } from './registrations';
+import {
+  entrySubject,
+  planServiceEvents,
+  type ServiceEntry,
+  type ServiceRegistrations,
+  settleServiceEntries,
+} from './service-registrations';
 import type { VersionLedger } from './version-ledger';
 
 export interface SyncDeps {
@@ -23,6 +31,8 @@ export interface SyncDeps {
   cloudMapReader: CloudMapReader;
   cloudMapWriter: CloudMapWriter;
   ledger: VersionLedger;
+  /** The service path (CloudTrail Create/Update/DeleteService events); without it such events are retried. */
+  services?: ServiceRegistrations;
   /** Milliseconds since the epoch. */
   now: () => number;
   log: Log;
@@ -94,7 +104,9 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   };
 
   // 1. Parse and collapse per task: the newest fact wins; a stop beats any running fact (the lifecycle is final).
+  //    Service API calls collapse per service to the latest call (detail.eventTime, then position in the batch).
   const tasks = new Map<string, TaskEntry>();
+  const services = new Map<string, ServiceEntry>();
   for (const input of inputs) {
     let parsed: ReturnType<typeof parseEvent>;
     try {
@@ -109,6 +121,25 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
     if (parsed.kind === 'ignored') {
       deps.log.info('event ignored', { inputId: input.id, reason: parsed.reason });
       verdict(input.id, 'ignored', parsed.reason);
+      continue;
+    }
+    if (parsed.kind === 'service') {
+      const sf = parsed.fact;
+      const subject = entrySubject({ fact: sf, winnerId: input.id });
+      if (!servesCluster(deps.settings, sf.clusterName)) {
+        verdict(input.id, 'ignored', `cluster ${sf.clusterName} is not in REGISTRAR_CLUSTERS`, subject);
+        continue;
+      }
+      const key = `${sf.clusterName}/${sf.serviceName}`;
+      const existing = services.get(key);
+      if (!existing) {
+        services.set(key, { fact: sf, winnerId: input.id });
+      } else if (laterCall(sf, existing.fact)) {
+        verdict(existing.winnerId, 'stale', `superseded by a later ${sf.eventName} in the same batch`, subject);
+        services.set(key, { fact: sf, winnerId: input.id });
+      } else {
+        verdict(input.id, 'stale', `superseded by a later ${existing.fact.eventName} in the same batch`, subject);
+      }
       continue;
     }
     const fact = parsed.fact;
@@ -182,8 +213,9 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
     failRead,
   );
 
-  // 5. Desired endpoints, current state, plan, apply.
+  // 5. Desired endpoints, current state, plan.
   const inBatch = live();
+  let taskPlan: Plan | undefined;
   if (inBatch.length > 0) {
     const scope = emptyScope();
     for (const e of inBatch) addToScope(scope, e.specs!.labels.specs);
@@ -195,18 +227,49 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
       report.problems.push(...desired.problems);
       const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope);
       const subjects = new Set(inBatch.map((e) => taskSubject(e.fact.taskId)));
-      const plan = planChanges({ owner: deps.settings.ownerId, desired, current, inScope: (s) => subjects.has(s) });
-      report.conflicts.push(...plan.conflicts);
-      report.changes = await applyPlan(
-        plan,
-        { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter },
-        deps.dryRun,
-      );
-      settle(inBatch, report, deps);
+      taskPlan = planChanges({ owner: deps.settings.ownerId, desired, current, inScope: (s) => subjects.has(s) });
     } catch (err) {
       for (const e of inBatch) failRead(e, err);
     }
   }
+
+  // 6. Services: ECS (DescribeServices) is the truth, then ELBv2, desired, current, plan (service-registrations.ts).
+  const serviceEntries = [...services.values()];
+  let servicePlan: Plan | undefined;
+  if (serviceEntries.length > 0) {
+    if (deps.services) {
+      const planned = await planServiceEvents(serviceEntries, { ...deps, services: deps.services });
+      report.problems.push(...planned.problems);
+      if (planned.plan.changes.length > 0 || planned.plan.conflicts.length > 0) servicePlan = planned.plan;
+    } else {
+      for (const e of serviceEntries) {
+        e.status = 'retry';
+        e.reason = 'this runtime has no service path (SyncDeps.services) configured';
+      }
+    }
+  }
+
+  // 7. Apply tasks and services together: one Route 53 request per zone for the whole batch while within limits.
+  if (taskPlan || servicePlan) {
+    const merged = mergePlans([taskPlan, servicePlan]);
+    report.conflicts.push(...merged.conflicts);
+    try {
+      report.changes = await applyPlan(
+        merged,
+        { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter },
+        deps.dryRun,
+      );
+      if (taskPlan) settle(inBatch, report, deps);
+    } catch (err) {
+      if (taskPlan) for (const e of inBatch) failRead(e, err);
+      for (const e of serviceEntries) {
+        if (e.status) continue;
+        e.status = 'retry';
+        e.reason = (err as Error).message;
+      }
+    }
+  }
+  settleServiceEntries(serviceEntries, report.changes, report.conflicts);
 
   for (const e of tasks.values()) {
     verdict(e.winnerId, e.status ?? 'unchanged', e.reason, taskSubject(e.fact.taskId));
@@ -217,6 +280,13 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         status: e.status,
         reason: e.reason,
       });
+    }
+  }
+  for (const e of serviceEntries) {
+    const subject = entrySubject(e);
+    verdict(e.winnerId, e.status ?? 'unchanged', e.reason, subject);
+    if (e.status === 'retry' || e.status === 'conflict' || e.status === 'invalid') {
+      deps.log.warn('service not fully registered', { subject, status: e.status, reason: e.reason });
     }
   }
   for (const p of report.problems) deps.log.warn('registration problem', p);
@@ -230,6 +300,26 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
     const retryable = !(err instanceof AwsReadError) || err.retryable || !isPermanentRead(err);
     conclude(entry, retryable ? 'retry' : 'invalid', (err as Error).message);
   }
+}
+
+/** `a` (later in the batch) supersedes `b`: the later call by eventTime; equal or unknown times keep the later input. */
+function laterCall(a: ServiceEventFact, b: ServiceEventFact): boolean {
+  const t = (f: ServiceEventFact) => (f.eventTime ? Date.parse(f.eventTime) : Number.NaN);
+  const ta = t(a);
+  const tb = t(b);
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(tb) || !Number.isNaN(ta);
+  return ta >= tb;
+}
+
+/** Several plans as one: changes in plan order (deletes, updates, creates), conflicts and counts added up. */
+function mergePlans(plans: (Plan | undefined)[]): Plan {
+  const present = plans.filter((p): p is Plan => !!p);
+  const order = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
+  return {
+    changes: present.flatMap((p) => p.changes).sort((a, b) => order[a.action] - order[b.action]),
+    conflicts: present.flatMap((p) => p.conflicts),
+    unchanged: present.reduce((n, p) => n + p.unchanged, 0),
+  };
 }
 
 /** `a` supersedes `b`: any stop beats a running fact, otherwise the higher version wins (ties keep the first). */
