@@ -41,7 +41,7 @@ export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: A
     settings,
     ecs,
     registrations: new TaskRegistrations(settings, ecs, route53Reader),
-    services: new ServiceRegistrations(settings, new EcsServiceReader(clients.ecs), route53Reader, clients.elbv2),
+    services: new ServiceRegistrations(settings, new EcsServiceReader(clients.ecs), route53Reader, () => clients.elbv2),
     route53Reader,
     route53Writer: new Route53Writer(clients.route53, { limiter, timing }),
     cloudMapReader: new CloudMapReader(() => clients.serviceDiscovery),

@@ -128,10 +128,45 @@ export function planChanges(input: PlanInput): Plan {
   const inScope = input.inScope ?? (() => true);
   const subjectOf = input.ownedRecordSubject ?? defaultOwnedRecordSubject(input.owner, input.current.records);
   planRecords(input, subjectOf, inScope, plan);
+  enforceSetIdentifierLimit(input.current.records, plan);
   planInstances(input, inScope, plan);
   const order = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
   plan.changes.sort((a, b) => order[a.action] - order[b.action]);
   return plan;
+}
+
+/** Route 53 keeps at most 100 records with a set identifier (multivalue, weighted, ...) per name and type. */
+export const MAX_RECORDS_PER_NAME_AND_TYPE = 100;
+
+/**
+ * Creates past that limit are reported instead of sent: Route 53 would reject them (InvalidChangeBatch), and a change
+ * that can never succeed must not be retried into the dead-letter queue. Multivalue answers return at most 8 records,
+ * so a name served by 100 tasks answers as well as one served by 500; the report says which tasks were left out.
+ */
+function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): void {
+  const count = new Map<string, number>();
+  const nameType = (r: DnsRecord) => `${r.zoneId}|${r.name}|${r.type}`;
+  for (const r of current) if (r.setIdentifier !== undefined) count.set(nameType(r), (count.get(nameType(r)) ?? 0) + 1);
+  for (const c of plan.changes) {
+    if (c.provider === 'route53' && c.action === 'DELETE' && c.record.setIdentifier !== undefined) {
+      count.set(nameType(c.record), (count.get(nameType(c.record)) ?? 0) - 1);
+    }
+  }
+  plan.changes = plan.changes.filter((c) => {
+    if (c.provider !== 'route53' || c.action !== 'CREATE' || c.record.setIdentifier === undefined || c.atomicGroup) return true;
+    const n = (count.get(nameType(c.record)) ?? 0) + 1;
+    if (n > MAX_RECORDS_PER_NAME_AND_TYPE) {
+      plan.conflicts.push({
+        provider: 'route53',
+        key: recordKey(c.record),
+        subject: c.subject,
+        reason: `Route 53 allows at most ${MAX_RECORDS_PER_NAME_AND_TYPE} records with a set identifier per name and type; ${c.record.name} ${c.record.type} already has them`,
+      });
+      return false;
+    }
+    count.set(nameType(c.record), n);
+    return true;
+  });
 }
 
 function planRecords(

@@ -94,7 +94,8 @@ export async function reconcile(
   ).flat();
   const current: EndpointSet = { records, instances };
   const owner = deps.settings.ownerId;
-  const ownedSubject = defaultOwnedRecordSubject(owner);
+  // With the records read, alias records are recognised through their ownership records (service-ownership.ts).
+  const ownedSubject = defaultOwnedRecordSubject(owner, records);
   const ownedRecords = records.filter((r) => ownedSubject(r));
   const ownedInstances = instances.filter((i) => ownedInstanceSubject(owner, i));
 
@@ -145,6 +146,26 @@ export async function reconcile(
   }
   const desired = await deps.registrations.desired(withSpecs);
   problems.push(...desired.problems);
+
+  // 4b. Service aliases: every service of the clusters in scope, as DescribeServices (with tags) has it.
+  if (deps.services) {
+    const views = [];
+    for (const cluster of clusters) {
+      const names = await deps.services.ecs.listServiceNames(cluster);
+      views.push(...(await deps.services.ecs.describeServices(cluster, names)).services);
+    }
+    const services = await deps.services.desiredForServices(views);
+    desired.records.push(...services.records);
+    problems.push(...services.problems);
+    // A service whose records could not be computed (a bad tag, a failed ELBv2 read) keeps what it has.
+    for (const [subject, outcome] of services.outcomes) if (outcome.kind === 'frozen') keep.add(subject);
+  }
+  // Services of clusters outside this run's scope are not this run's to judge either.
+  for (const r of ownedRecords) {
+    const subject = ownedSubject(r);
+    const cluster = subject?.startsWith('service:') ? subject.slice('service:'.length).split('/')[0] : undefined;
+    if (subject && cluster !== undefined && (!clusterScope.has(cluster) || !deps.services)) keep.add(subject);
+  }
 
   // 5. Plan over everything owned (minus tasks of clusters outside the run's scope).
   const plan = planChanges({ owner, desired, current, inScope: (s) => !keep.has(s) });

@@ -45,12 +45,13 @@ export class ServiceRegistrations {
     private readonly settings: Settings,
     readonly ecs: EcsServiceReader,
     private readonly route53: Route53Reader,
-    private readonly elbv2: ElasticLoadBalancingV2Client,
+    /** The client, or a thunk creating it on first use (createAwsClients loads ELBv2 lazily). */
+    private readonly elbv2: ElasticLoadBalancingV2Client | (() => ElasticLoadBalancingV2Client),
   ) {}
 
   /** A fresh ELBv2 reader: its cache lives as long as one batch or one reconcile run. */
   elbReader(): ElbReader {
-    return new ElbReader(this.elbv2);
+    return new ElbReader(typeof this.elbv2 === 'function' ? this.elbv2() : this.elbv2);
   }
 
   async zoneDomains(): Promise<Map<string, string>> {

@@ -552,3 +552,34 @@ describe('planChanges: ordering and idempotency', () => {
     );
   });
 });
+
+describe('Route 53 limit of 100 records with a set identifier per name and type', () => {
+  const id = (i: number) => i.toString(16).padStart(32, '0');
+
+  test('creates past the limit are reported as conflicts, never sent', () => {
+    // Prepare: 95 records exist (one foreign), 10 more tasks want the name
+    const current = [...Array.from({ length: 94 }, (_, i) => ours(id(i))), ours(id(999), { setIdentifier: 'other-team' })];
+    const desired = Array.from({ length: 104 }, (_, i) => want(id(i)));
+
+    // Act
+    const p = plan({ records: desired }, { records: current });
+
+    // Assess: 5 created up to the limit, 5 reported
+    expect(p.changes.filter((c) => c.action === 'CREATE')).toHaveLength(5);
+    expect(p.conflicts).toHaveLength(5);
+    expect(p.conflicts[0]!.reason).toMatch(/at most 100 records with a set identifier per name and type/);
+  });
+
+  test('a delete in the same plan makes room for a create', () => {
+    // Prepare: 100 records, one of a stopped task (in scope, not desired), one new task
+    const current = Array.from({ length: 100 }, (_, i) => ours(id(i)));
+    const desired = [...Array.from({ length: 99 }, (_, i) => want(id(i))), want(id(500))];
+
+    // Act
+    const p = plan({ records: desired }, { records: current });
+
+    // Assess
+    expect(summary(p)).toEqual([`DELETE ${recordKey(ours(id(99)))}`, `CREATE ${recordKey(ours(id(500)))}`]);
+    expect(p.conflicts).toEqual([]);
+  });
+});

@@ -363,3 +363,55 @@ describe('reconcile beside the event path', () => {
     expect(next.outcome).toBe('converged');
   });
 });
+
+describe('reconcile: service aliases', () => {
+  const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/6d0ecf831eec9f09';
+  const LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188';
+
+  function taggedService(name: string, alias: string) {
+    world.elbv2.addLoadBalancer({ arn: LB, dnsName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z35SXDOTRQ7X7K', type: 'application', ipAddressType: 'ipv4' });
+    world.elbv2.addTargetGroup({ arn: TG, loadBalancerArns: [LB] });
+    world.ecs.createService({ cluster: 'prod', name, tags: [{ key: 'ecs-registrar:alias', value: alias }], loadBalancers: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080 }] });
+  }
+
+  test('creates a missing alias with its ownership record, plans nothing once converged, and removes a deleted service\'s records', async () => {
+    // Prepare: a tagged service whose CreateService event was lost
+    taggedService('web', 'shop');
+
+    // Act
+    const first = await reconcileOrFail({}, world.deps());
+    const second = await reconcileOrFail({}, world.deps());
+
+    // Assess: alias to the load balancer's DNS name with its canonical zone id, plus the ownership TXT
+    const alias = world.route53.records(ZONE_ID).find((r) => r.Name === 'shop.example.com.' && r.Type === 'A');
+    expect(alias?.AliasTarget).toMatchObject({ DNSName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com.', HostedZoneId: 'Z35SXDOTRQ7X7K' });
+    expect(world.route53.records(ZONE_ID).some((r) => r.Type === 'TXT' && r.SetIdentifier === 'ecs-registrar:test-owner:service/prod/web')).toBe(true);
+    expect(first.outcome).toBe('applied');
+    expect(second.outcome).toBe('converged');
+
+    // Act: the service is deleted and its DeleteService event lost
+    world.ecs.deleteService('prod', 'web');
+    const third = await reconcileOrFail({}, world.deps());
+
+    // Assess
+    expect(third.outcome).toBe('applied');
+    expect(world.route53.records(ZONE_ID).filter((r) => r.Name!.includes('shop') || r.SetIdentifier?.includes('service/'))).toEqual([]);
+  });
+
+  test("a service of a cluster outside the run's --cluster scope keeps its records", async () => {
+    // Prepare: an alias owned by a service of cluster "other"
+    world.ecs.addCluster('other');
+    taggedService('web', 'shop');
+    await reconcileOrFail({}, world.deps());
+    world.ecs.deleteService('prod', 'web');
+    const before = world.route53.snapshot(ZONE_ID);
+
+    // Act: a run limited to another cluster
+    const report = await reconcileOrFail({ clusters: ['other'] }, world.deps());
+
+    // Assess
+    expect(report.changes).toEqual([]);
+    expect(world.route53.snapshot(ZONE_ID)).toEqual(before);
+  });
+});
+
