@@ -1,0 +1,117 @@
+import { recordReconcileMetrics } from '../../lib/reconcile/metrics';
+import type { ReconcileReport } from '../../lib/reconcile/reconcile';
+import { InvalidRequestError, parseReconcileRequest } from '../../lib/reconcile/request';
+import { lambdaContext } from '../support/ecs-events';
+import { FakeWorld, ZONE_ID } from '../support/fake-world';
+
+type Handler = (event: unknown, context: typeof lambdaContext) => Promise<ReconcileReport>;
+const world = new FakeWorld();
+
+function handler(): Handler {
+  Object.assign(process.env, {
+    REGISTRAR_HOSTED_ZONE_IDS: ZONE_ID,
+    REGISTRAR_OWNER_ID: 'test-owner',
+    REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  // Shared module registry on purpose: aws-sdk-client-mock patches this registry's client classes.
+  return require('../../functions/reconcile').handler;
+}
+
+beforeEach(() => world.reset());
+
+describe('reconcile request payload', () => {
+  test.each([
+    [undefined, {}],
+    [{}, {}],
+    [
+      { dryRun: true, clusters: ['prod'], force: false },
+      { dryRun: true, clusters: ['prod'], force: false },
+    ],
+    [{ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, {}],
+    [{ source: 'aws.scheduler' }, {}],
+  ])('%j -> %j', (payload, expected) => {
+    expect(parseReconcileRequest(payload)).toEqual(expected);
+  });
+
+  test.each([
+    [{ dryrun: true }, 'dryrun: unknown field; allowed: dryRun, clusters, force'],
+    [{ dryRun: 'yes' }, 'dryRun: must be true or false'],
+    [{ clusters: 'prod' }, 'clusters: must be a list of cluster names or ARNs'],
+    [[1], 'payload: must be a JSON object'],
+  ])('%j is refused with the field and the reason', (payload, message) => {
+    expect(() => parseReconcileRequest(payload)).toThrow(
+      new InvalidRequestError(message.split(':')[0]!, message.slice(message.indexOf(':') + 2)),
+    );
+  });
+});
+
+describe('functions/reconcile', () => {
+  test('a manual dry run returns the JSON report and writes nothing', async () => {
+    // Prepare: a running task whose events were lost
+    world.runningTask(world.webTaskDefinition(), '10.0.0.1');
+    const before = world.route53.snapshot(ZONE_ID);
+
+    // Act
+    const report = await handler()({ dryRun: true }, lambdaContext);
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'planned', dryRun: true, drift: 3 });
+    expect(report.changes.map((c) => c.status)).toEqual(['planned', 'planned', 'planned']);
+    expect(world.route53.snapshot(ZONE_ID)).toEqual(before);
+  });
+
+  test('a refused run fails the invocation with the reason', async () => {
+    // Prepare: 5 registered tasks all stop with their events lost (15 of 15 owned records to delete)
+    const def = world.webTaskDefinition();
+    const arns = Array.from({ length: 5 }, (_, i) => world.runningTask(def, `10.0.0.${i + 1}`));
+    await handler()({}, lambdaContext);
+    for (const arn of arns) world.ecs.stopTask(arn, { until: 'STOPPED' });
+
+    // Act
+    const run = handler()({}, lambdaContext);
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      /deletes 15 of 15 owned entries \(100%\), more than REGISTRAR_MAX_DELETE_PERCENT=50/,
+    );
+  });
+});
+
+describe('reconcile metrics', () => {
+  test('drift, repairs, rejections and duration are recorded; a partial run counts as failed, not succeeded', () => {
+    // Prepare
+    const added: [string, number][] = [];
+    const sink = { addMetric: (name: string, _unit: unknown, value: number) => added.push([name, value]) };
+    const report = {
+      outcome: 'partial',
+      drift: 4,
+      durationMs: 1234,
+      counts: {
+        'route53:CREATE': { applied: 2 },
+        'route53:DELETE': { rejected: 1 },
+        'cloudmap:REGISTER': { failed: 1 },
+      },
+      conflicts: [{}],
+      desired: { records: 10, instances: 2, runningTasks: 4 },
+    } as unknown as ReconcileReport;
+
+    // Act
+    recordReconcileMetrics(sink, report);
+
+    // Assess
+    expect(Object.fromEntries(added)).toEqual({
+      DriftFound: 4,
+      DriftRepaired: 2,
+      ChangesApplied: 2,
+      ChangesRejected: 1,
+      ChangesFailed: 1,
+      OwnershipConflicts: 1,
+      ReconcileDurationMs: 1234,
+      RegisteredEndpoints: 12,
+      ReconcileFailed: 1,
+    });
+  });
+});
