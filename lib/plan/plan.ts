@@ -153,7 +153,8 @@ function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): v
     }
   }
   plan.changes = plan.changes.filter((c) => {
-    if (c.provider !== 'route53' || c.action !== 'CREATE' || c.record.setIdentifier === undefined || c.atomicGroup) return true;
+    if (c.provider !== 'route53' || c.action !== 'CREATE' || c.record.setIdentifier === undefined || c.atomicGroup)
+      return true;
     const n = (count.get(nameType(c.record)) ?? 0) + 1;
     if (n > MAX_RECORDS_PER_NAME_AND_TYPE) {
       plan.conflicts.push({

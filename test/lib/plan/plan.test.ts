@@ -558,7 +558,10 @@ describe('Route 53 limit of 100 records with a set identifier per name and type'
 
   test('creates past the limit are reported as conflicts, never sent', () => {
     // Prepare: 95 records exist (one foreign), 10 more tasks want the name
-    const current = [...Array.from({ length: 94 }, (_, i) => ours(id(i))), ours(id(999), { setIdentifier: 'other-team' })];
+    const current = [
+      ...Array.from({ length: 94 }, (_, i) => ours(id(i))),
+      ours(id(999), { setIdentifier: 'other-team' }),
+    ];
     const desired = Array.from({ length: 104 }, (_, i) => want(id(i)));
 
     // Act

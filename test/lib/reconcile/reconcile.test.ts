@@ -369,12 +369,23 @@ describe('reconcile: service aliases', () => {
   const LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188';
 
   function taggedService(name: string, alias: string) {
-    world.elbv2.addLoadBalancer({ arn: LB, dnsName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z35SXDOTRQ7X7K', type: 'application', ipAddressType: 'ipv4' });
+    world.elbv2.addLoadBalancer({
+      arn: LB,
+      dnsName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com',
+      canonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
+      type: 'application',
+      ipAddressType: 'ipv4',
+    });
     world.elbv2.addTargetGroup({ arn: TG, loadBalancerArns: [LB] });
-    world.ecs.createService({ cluster: 'prod', name, tags: [{ key: 'ecs-registrar:alias', value: alias }], loadBalancers: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080 }] });
+    world.ecs.createService({
+      cluster: 'prod',
+      name,
+      tags: [{ key: 'ecs-registrar:alias', value: alias }],
+      loadBalancers: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080 }],
+    });
   }
 
-  test('creates a missing alias with its ownership record, plans nothing once converged, and removes a deleted service\'s records', async () => {
+  test("creates a missing alias with its ownership record, plans nothing once converged, and removes a deleted service's records", async () => {
     // Prepare: a tagged service whose CreateService event was lost
     taggedService('web', 'shop');
 
@@ -384,8 +395,15 @@ describe('reconcile: service aliases', () => {
 
     // Assess: alias to the load balancer's DNS name with its canonical zone id, plus the ownership TXT
     const alias = world.route53.records(ZONE_ID).find((r) => r.Name === 'shop.example.com.' && r.Type === 'A');
-    expect(alias?.AliasTarget).toMatchObject({ DNSName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com.', HostedZoneId: 'Z35SXDOTRQ7X7K' });
-    expect(world.route53.records(ZONE_ID).some((r) => r.Type === 'TXT' && r.SetIdentifier === 'ecs-registrar:test-owner:service/prod/web')).toBe(true);
+    expect(alias?.AliasTarget).toMatchObject({
+      DNSName: 'internal-web-1234567890.us-east-1.elb.amazonaws.com.',
+      HostedZoneId: 'Z35SXDOTRQ7X7K',
+    });
+    expect(
+      world.route53
+        .records(ZONE_ID)
+        .some((r) => r.Type === 'TXT' && r.SetIdentifier === 'ecs-registrar:test-owner:service/prod/web'),
+    ).toBe(true);
     expect(first.outcome).toBe('applied');
     expect(second.outcome).toBe('converged');
 
@@ -395,7 +413,9 @@ describe('reconcile: service aliases', () => {
 
     // Assess
     expect(third.outcome).toBe('applied');
-    expect(world.route53.records(ZONE_ID).filter((r) => r.Name!.includes('shop') || r.SetIdentifier?.includes('service/'))).toEqual([]);
+    expect(
+      world.route53.records(ZONE_ID).filter((r) => r.Name!.includes('shop') || r.SetIdentifier?.includes('service/')),
+    ).toEqual([]);
   });
 
   test("a service of a cluster outside the run's --cluster scope keeps its records", async () => {
@@ -414,4 +434,3 @@ describe('reconcile: service aliases', () => {
     expect(world.route53.snapshot(ZONE_ID)).toEqual(before);
   });
 });
-
