@@ -44,6 +44,12 @@ export class Route53Reader {
     return cached;
   }
 
+  /** Domain of each zone, by bare id (cached with the zones). */
+  async zoneDomains(zoneIds: readonly string[]): Promise<Map<string, string>> {
+    const zones = await Promise.all(zoneIds.map((id) => this.zone(id)));
+    return new Map(zones.map((z) => [z.id, z.domain]));
+  }
+
   private async fetchZone(id: string): Promise<ZoneInfo> {
     try {
       await this.limiter?.take();

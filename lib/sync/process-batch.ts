@@ -12,6 +12,7 @@ import type { Log } from '../observability/log';
 import { type Conflict, type Plan, planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent } from './current-state';
+import { withdrawStoppedSinceConfirmed } from './recheck';
 import { addToScope, emptyScope, type TaskRegistrations, type TaskSpecs } from './registrations';
 import {
   entrySubject,
@@ -259,6 +260,10 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter },
         deps.dryRun,
       );
+      // A second look at ECS for the tasks just registered: one that stopped meanwhile is withdrawn (recheck.ts).
+      if (taskPlan && !deps.dryRun) {
+        report.changes.push(...(await withdrawStoppedSinceConfirmed(inBatch, report.changes, deps)));
+      }
       if (taskPlan) settle(inBatch, report, deps);
     } catch (err) {
       if (taskPlan) for (const e of inBatch) failRead(e, err);
@@ -389,6 +394,7 @@ function settle(entries: TaskEntry[], report: BatchReport, deps: SyncDeps): void
   for (const c of report.conflicts) conflicts.set(c.subject, [...(conflicts.get(c.subject) ?? []), c]);
   const now = deps.now();
   for (const e of entries) {
+    if (e.status) continue; // already concluded (a failed second look: retried)
     const subject = taskSubject(e.fact.taskId);
     const changes = bySubject.get(subject) ?? [];
     const bad = changes.filter((c) => c.status === 'failed' || c.status === 'rejected');

@@ -56,9 +56,8 @@ export class TaskRegistrations {
     private readonly route53: Route53Reader,
   ) {}
 
-  async zoneDomains(): Promise<Map<string, string>> {
-    const zones = await Promise.all(this.settings.hostedZoneIds.map((id) => this.route53.zone(id)));
-    return new Map(zones.map((z) => [z.id, z.domain]));
+  zoneDomains(): Promise<Map<string, string>> {
+    return this.route53.zoneDomains(this.settings.hostedZoneIds);
   }
 
   async specsFor(taskDefinitionArn: string): Promise<TaskSpecs> {

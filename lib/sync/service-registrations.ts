@@ -54,9 +54,8 @@ export class ServiceRegistrations {
     return new ElbReader(typeof this.elbv2 === 'function' ? this.elbv2() : this.elbv2);
   }
 
-  async zoneDomains(): Promise<Map<string, string>> {
-    const zones = await Promise.all(this.settings.hostedZoneIds.map((id) => this.route53.zone(id)));
-    return new Map(zones.map((z) => [z.id, z.domain]));
+  zoneDomains(): Promise<Map<string, string>> {
+    return this.route53.zoneDomains(this.settings.hostedZoneIds);
   }
 
   /**
