@@ -294,7 +294,8 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
       deps.log.warn('service not fully registered', { subject, status: e.status, reason: e.reason });
     }
   }
-  for (const p of report.problems) deps.log.warn('registration problem', p);
+  // Not `p` itself: Powertools reserves the `message` key and would drop the problem's text.
+  for (const p of report.problems) deps.log.warn('registration problem', { subject: p.subject, problem: p.message });
   return report;
 
   function conclude(entry: TaskEntry, status: ItemStatus, reason?: string) {
