@@ -11,6 +11,7 @@ import {
 } from '../plan/plan';
 import { type AppliedChange, applyPlan } from '../sync/apply';
 import type { SyncDeps } from '../sync/process-batch';
+import { type WrittenTask, withdrawStoppedSinceConfirmed } from '../sync/recheck';
 import type { TaskSpecs } from '../sync/registrations';
 
 export interface ReconcileRequest {
@@ -64,11 +65,14 @@ export class ReconcileError extends Error {
  * 1. Current state (Route 53, Cloud Map) is read BEFORE ECS. A record the sync function creates after our read is
  *    not in our "current", so we never delete it; a record the sync function deletes after our read is seen by us as
  *    present, but ECS (read later) already says its task is stopping, so we plan no create for it.
- * 2. Every write is exact: CREATE (fails if the record exists), DELETE with the exact values read (fails if it is
- *    gone or changed). When the event path changed a record between our read and our write, Route 53 rejects that
- *    change, the writer isolates it by bisection and the run reports it; the next run re-plans from fresh reads.
+ * 2. Deletes and updates are exact (the values read), creates are UPSERTs of keys only this owner uses. When the
+ *    event path changed a record between our read and our write, Route 53 rejects that change, the writer isolates
+ *    it by bisection and the run reports it; the next run re-plans from fresh reads.
  * 3. An owned record whose task ListTasks did not return is not deleted on that evidence alone: DescribeTasks must
  *    confirm the task is stopping or gone (ListTasks can lag behind a task that just started).
+ * 4. After writing, the tasks we wrote for are described again and any that is now stopping is withdrawn at once
+ *    (recheck.ts): either that look sees the stop, or the stop came after our write and the sync function applying it
+ *    reads our records and deletes them.
  * An ECS read error fails the run: it is never read as "no tasks". More than REGISTRAR_MAX_DELETE_PERCENT of the
  * owned entries deleted in one run is refused unless forced.
  */
@@ -183,6 +187,18 @@ export async function reconcile(
   // 6. Apply (unless dry, or refused and not forced).
   const applyNow = !dryRun && (!refusal || forced);
   const changes = await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, !applyNow);
+  // The same second look at ECS as the event path (recheck.ts): a task that stopped after our ECS read, whose stop the
+  // sync function applied before our write landed, is withdrawn now instead of at the next run.
+  if (applyNow) {
+    const written = withSpecs.map((w): WrittenTask => ({ fact: w.fact, specs: w.specs }));
+    changes.push(...(await withdrawStoppedSinceConfirmed(written, changes, deps)));
+    for (const w of written.filter((x) => x.status === 'retry')) {
+      problems.push({
+        subject: `task:${w.fact.taskId}`,
+        message: w.reason ?? 'could not re-check the task after writing',
+      });
+    }
+  }
 
   const counts: Record<string, Record<string, number>> = {};
   for (const c of changes) {
@@ -190,6 +206,7 @@ export async function reconcile(
     counts[k] ??= {};
     counts[k][c.status] = (counts[k][c.status] ?? 0) + 1;
   }
+  const unchecked = problems.some((p) => p.message.startsWith('could not'));
   const rejected = changes
     .filter((c) => c.status === 'rejected' || c.status === 'failed')
     .map((c) => ({ key: c.key, action: c.action, code: c.code, message: c.message }));
@@ -200,7 +217,7 @@ export async function reconcile(
         ? 'refused'
         : dryRun
           ? 'planned'
-          : rejected.length > 0
+          : rejected.length > 0 || unchecked
             ? 'partial'
             : 'applied';
 

@@ -381,6 +381,13 @@ async function confirmRunning(
             containers: truth.containers.length > 0 ? truth.containers : e.fact.containers,
           };
           if (taskPhase(truth) === 'starting') conclude(e, 'ignored', `task is ${truth.lastStatus}, not running yet`);
+        } else {
+          // Same state, but ECS may know what the event left out (an ENI, the container instance).
+          e.fact = {
+            ...e.fact,
+            eni: e.fact.eni ?? truth.eni,
+            containerInstanceArn: e.fact.containerInstanceArn ?? truth.containerInstanceArn,
+          };
         }
       }
     }),

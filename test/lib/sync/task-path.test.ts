@@ -187,3 +187,29 @@ describe('verdicts', () => {
     expect(b.items[0]).toMatchObject({ status: 'stale' });
   });
 });
+
+describe('what the event leaves out, ECS supplies', () => {
+  test.each([
+    ['no attachments at all', (d: Record<string, unknown>) => ({ ...d, attachments: undefined, containers: [] })],
+    [
+      'only a Service Connect attachment',
+      (d: Record<string, unknown>) => ({
+        ...d,
+        attachments: [{ id: 'sc-1', type: 'Service Connect', status: 'ATTACHED', details: [] }],
+        containers: [],
+      }),
+    ],
+  ])('a RUNNING event with %s is registered with the ENI address DescribeTasks reports', async (_name, strip) => {
+    // Prepare
+    const arn = world.runningTask(world.webTaskDefinition(), '10.0.0.9');
+    const running = world.ecs.takeEvents().find((e) => e.detail.lastStatus === 'RUNNING')!;
+    const event = { ...running, detail: strip(running.detail as unknown as Record<string, unknown>) };
+
+    // Act
+    const report = await processEventBatch(inputs([event]), world.deps());
+
+    // Assess
+    expect(report.items[0]!.status).toBe('applied');
+    expect(ownedBy(arn).find((r) => r.Name === 'web.example.com.')?.ResourceRecords).toEqual([{ Value: '10.0.0.9' }]);
+  });
+});
