@@ -21,25 +21,13 @@ import {
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { main } from '../../cli/ecs-registrar';
 import { serviceApiCall } from '../support/cloudtrail-events';
-import { lambdaContext, sqsBatch } from '../support/ecs-events';
+import { coldSyncHandler, lambdaContext, sqsBatch } from '../support/ecs-events';
 import { type MotoServer, startMoto } from '../support/moto';
 import { createZone, listRecords, type MotoClients, motoClients, putRecord } from '../support/moto-world';
 
 jest.setTimeout(120_000);
-
-type Handler = (event: SQSEvent, context: typeof lambdaContext) => Promise<SQSBatchResponse>;
-
-/** A fresh Lambda container: settings, clients and caches start empty. */
-function coldHandler(): Handler {
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/sync').handler;
-  });
-  return handler!;
-}
 
 const OWNER = 'it-stack';
 
@@ -163,7 +151,7 @@ describe('service path on moto: CloudTrail Create/Update/DeleteService -> alias 
     expect(described.services?.[0]?.tags).toContainEqual({ key: 'ecs-registrar:alias', value: 'api' });
 
     // Act
-    const created = await coldHandler()(sqsBatch([event]), lambdaContext);
+    const created = await coldSyncHandler()(sqsBatch([event]), lambdaContext);
 
     // Assess: the alias points at the load balancer's DNS name with its canonical zone id; the ownership record exists
     expect(created.batchItemFailures).toEqual([]);
@@ -199,7 +187,7 @@ describe('service path on moto: CloudTrail Create/Update/DeleteService -> alias 
     );
     const updated = (await ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web-api', desiredCount: 3 })))
       .service!;
-    const renamed = await coldHandler()(
+    const renamed = await coldSyncHandler()(
       sqsBatch([
         serviceApiCall('UpdateService', { cluster: 'prod', service: service.serviceArn, desiredCount: 3 }, updated),
       ]),
@@ -218,7 +206,7 @@ describe('service path on moto: CloudTrail Create/Update/DeleteService -> alias 
     // Act: DeleteService (cluster by ARN, service by name)
     const deleted = (await ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'web-api', force: true })))
       .service!;
-    const removal = await coldHandler()(
+    const removal = await coldSyncHandler()(
       sqsBatch([
         serviceApiCall('DeleteService', { cluster: service.clusterArn, service: 'web-api', force: true }, deleted),
       ]),

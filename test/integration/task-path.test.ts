@@ -1,11 +1,10 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallCounter } from '../../lib/aws/clients';
 import { silentLog } from '../../lib/observability/log';
 import { createSyncDeps } from '../../lib/runtime';
 import { processEventBatch } from '../../lib/sync/process-batch';
-import { lambdaContext, sqsBatch, taskStateChange } from '../support/ecs-events';
+import { coldSyncHandler, lambdaContext, sqsBatch, taskStateChange } from '../support/ecs-events';
 import { type MotoServer, startMoto } from '../support/moto';
 import {
   createCloudMapService,
@@ -25,17 +24,6 @@ import {
 } from '../support/moto-world';
 
 jest.setTimeout(120_000);
-
-type Handler = (event: SQSEvent, context: typeof lambdaContext) => Promise<SQSBatchResponse>;
-
-/** A fresh Lambda container: the module is re-imported, so settings, clients, caches and the ledger start empty. */
-function coldHandler(): Handler {
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/sync').handler;
-  });
-  return handler!;
-}
 
 const taskId = (t: Task) => t.taskArn!.split('/').pop()!;
 const byName = (records: ResourceRecordSet[], name: string, type: string) =>
@@ -133,7 +121,7 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
       ...web.map((t) => taskStateChange(t, { version: 3 })),
       taskStateChange(api, { version: 4, patch: apiPatch }),
     ];
-    const handler = coldHandler();
+    const handler = coldSyncHandler();
 
     // Act
     const result = await handler(sqsBatch(running), lambdaContext);
@@ -243,13 +231,13 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
     // Prepare: register, then stop
     const { web } = await scenarioTasks();
     const [t] = web as [Task];
-    await coldHandler()(sqsBatch([taskStateChange(t, { version: 3 })]), lambdaContext);
+    await coldSyncHandler()(sqsBatch([taskStateChange(t, { version: 3 })]), lambdaContext);
     const [stoppedTask] = await stopTasks(c, world.cluster, [t.taskArn!]);
-    await coldHandler()(sqsBatch([taskStateChange(stoppedTask!, { version: 7 })]), lambdaContext);
+    await coldSyncHandler()(sqsBatch([taskStateChange(stoppedTask!, { version: 7 })]), lambdaContext);
     expect((await listRecords(c, zoneId)).filter((r) => r.SetIdentifier?.includes(taskId(t)))).toEqual([]);
 
     // Act: the RUNNING event is redelivered late to a fresh container
-    const result = await coldHandler()(sqsBatch([taskStateChange(t, { version: 3 })]), lambdaContext);
+    const result = await coldSyncHandler()(sqsBatch([taskStateChange(t, { version: 3 })]), lambdaContext);
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);

@@ -1,4 +1,4 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
  * Builds an `ECS Task State Change` EventBridge event from a DescribeTasks task, the way ECS shapes it: attachment type
@@ -73,3 +73,18 @@ export const lambdaContext = {
   fail: () => undefined,
   succeed: () => undefined,
 };
+
+export type SyncHandler = (event: SQSEvent, context: typeof lambdaContext) => Promise<SQSBatchResponse>;
+
+/**
+ * The real sync handler in a fresh Lambda container: the module is re-imported in an isolated registry, so its
+ * settings (read from the environment now), SDK clients, caches and ledger start empty. Its clients are real, so this
+ * suits tests against moto; tests on aws-sdk-client-mock fakes must share the registry instead.
+ */
+export function coldSyncHandler(): SyncHandler {
+  let handler: SyncHandler | undefined;
+  jest.isolateModules(() => {
+    handler = require('../../functions/sync').handler;
+  });
+  return handler!;
+}
