@@ -37,7 +37,7 @@ export function desiredForTask(
   owner: string,
 ): DesiredEndpoints {
   const out: DesiredEndpoints = { records: [], instances: [], problems: [] };
-  const setIdentifier = taskSetIdentifier(owner, fact.taskId);
+  const setIdentifier = taskSetIdentifier(owner, fact.taskId, { region: fact.region, cluster: fact.clusterName });
   const mode = fact.launchType === 'FARGATE' ? 'awsvpc' : taskDef.networkMode;
 
   for (const spec of specs) {

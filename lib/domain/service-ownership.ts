@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseSetIdentifier, SET_ID_PREFIX } from './ownership';
+import { MAX_SET_IDENTIFIER_LENGTH, parseSetIdentifier, SET_ID_PREFIX } from './ownership';
 import type { DnsRecord } from './records';
 
 /**
@@ -23,8 +23,7 @@ import type { DnsRecord } from './records';
 
 export const OWNERSHIP_LABEL = '_ecs-registrar';
 export const HERITAGE = 'ecs-registrar';
-/** Route 53 allows 1-128 characters in a SetIdentifier. */
-export const MAX_SET_IDENTIFIER_LENGTH = 128;
+export { MAX_SET_IDENTIFIER_LENGTH };
 /** Characters per TXT character-string; longer values are split into several strings. */
 const TXT_STRING_MAX = 255;
 

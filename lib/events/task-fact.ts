@@ -13,6 +13,9 @@ export interface TaskFact {
   taskId: string;
   clusterArn: string;
   clusterName: string;
+  /** Region and account of the task's ARN. */
+  region: string;
+  account: string;
   taskDefinitionArn: string;
   /** Task definition family, from the task definition ARN. */
   family: string;
@@ -133,6 +136,8 @@ export function parseTaskFact(detail: unknown, source: 'event' | 'api', prefix =
     taskId: task.id,
     clusterArn: cluster.arn,
     clusterName: cluster.id,
+    region: task.region,
+    account: task.account,
     taskDefinitionArn: taskDef.arn,
     family: taskDef.id.split(':')[0]!,
     version,

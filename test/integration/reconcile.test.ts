@@ -90,7 +90,7 @@ describe('reconcile on moto, through the CLI', () => {
     // Drift it by hand
     const [t1, t2, t3] = tasks as [Task, Task, Task];
     const records = await listRecords(c, zoneId);
-    const recordOf = (t: Task) => records.find((r) => r.SetIdentifier === `ecs-registrar:it-stack:${taskId(t)}`)!;
+    const recordOf = (t: Task) => records.find((r) => r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))!;
     const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
       c.route53.send(
         new ChangeResourceRecordSetsCommand({

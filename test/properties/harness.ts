@@ -15,9 +15,17 @@ import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/
 
 export const OWNER = 'test-owner';
 export const SET_ID_PREFIX = `ecs-registrar:${OWNER}:`;
-/** This owner's per-task mark, exactly `ecs-registrar:<owner>:<task-id>` (look-alikes with more parts are foreign). */
+/** The Region every generated task runs in (the fake ECS default). */
+export const REGION = 'us-east-1';
+/**
+ * This owner's per-task mark, exactly `ecs-registrar:<owner>:<task-id>:<region>/<cluster>` (look-alikes with another
+ * shape are foreign).
+ */
+const OWNED_SET_ID = /^([A-Za-z0-9-]+):[a-z]{2}(?:-[a-z]+)+-\d{1,2}\/[A-Za-z0-9_-]+$/;
 export const isOwnedSetId = (setId: string | undefined): setId is string =>
-  !!setId && setId.startsWith(SET_ID_PREFIX) && /^[A-Za-z0-9-]+$/.test(setId.slice(SET_ID_PREFIX.length));
+  !!setId && setId.startsWith(SET_ID_PREFIX) && OWNED_SET_ID.test(setId.slice(SET_ID_PREFIX.length));
+/** The task id of an owned mark. */
+export const markedTaskId = (setId: string): string => OWNED_SET_ID.exec(setId.slice(SET_ID_PREFIX.length))![1]!;
 export const CLUSTERS = ['prod', 'batch'] as const;
 const ZONES = { [ZONE_ID]: 'example.com.', [OTHER_ZONE_ID]: 'example.org.' } as const;
 
@@ -574,7 +582,7 @@ export function expectedState(
     const ipv6 = f.mode === 'awsvpc' ? task.ipv6 : undefined;
     const port = f.mode === 'awsvpc' ? 8080 : task.hostPort;
     const kinds = new Set((f.records ?? 'A,AAAA,SRV').split(','));
-    const setIdentifier = `${SET_ID_PREFIX}${task.id}`;
+    const setIdentifier = `${SET_ID_PREFIX}${task.id}:${REGION}/${CLUSTERS[clusterIndex]}`;
     const add = (name: string, type: string, value: string) => {
       if (blocks.records.has(`${zoneId}|${name}|${type}`) || blocks.records.has(`${zoneId}|${name}|*`)) return;
       records.push({ zoneId, name, type, setIdentifier, ttl, values: [value] });
@@ -664,7 +672,7 @@ export function registeredTaskIds(world: FakeWorld): Set<string> {
   const ids = new Set<string>();
   for (const z of ZONE_IDS) {
     for (const r of world.route53.records(z)) {
-      if (isOwnedSetId(r.SetIdentifier)) ids.add(r.SetIdentifier.slice(SET_ID_PREFIX.length));
+      if (isOwnedSetId(r.SetIdentifier)) ids.add(markedTaskId(r.SetIdentifier));
     }
   }
   for (const i of world.cloudMap.instances(CLOUDMAP_SERVICE)) {

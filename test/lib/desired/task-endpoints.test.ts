@@ -55,7 +55,7 @@ describe('desiredForTask', () => {
     expect(desired.instances).toEqual([]);
     const common = {
       zoneId: PRIVATE_ZONE,
-      setIdentifier: `ecs-registrar:${OWNER}:${FG}`,
+      setIdentifier: `ecs-registrar:${OWNER}:${FG}:us-east-1/prod`,
       multiValue: true,
       ttl: 60,
     };
@@ -345,7 +345,7 @@ describe('desiredForTask', () => {
     const desired = run(fact, taskDefinitionFixture('bridge-api'), { hostPrivateIpv4: '10.0.0.5' });
 
     // Assess
-    expect(new Set(desired.records.map((r) => r.setIdentifier))).toEqual(new Set([`ecs-registrar:${OWNER}:${BR}`]));
+    expect(new Set(desired.records.map((r) => r.setIdentifier))).toEqual(new Set([`ecs-registrar:${OWNER}:${BR}:us-east-1/prod`]));
     expect(desired.records.every((r) => r.multiValue === true)).toBe(true);
   });
 });

@@ -27,6 +27,8 @@ describe('parseTaskFact', () => {
       taskId: 'a1173316d40a45dea9b2c3d4e5f60718',
       clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
       clusterName: 'prod',
+      region: 'us-east-1',
+      account: '123456789012',
       taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:5',
       family: 'web',
       version: 3,

@@ -10,7 +10,7 @@ const world = new FakeWorld();
 beforeEach(() => world.reset());
 
 const id = (arn: string) => arn.split('/').pop()!;
-const owned = (taskArn: string) => `ecs-registrar:test-owner:${id(taskArn)}`;
+const owned = (taskArn: string) => `ecs-registrar:test-owner:${id(taskArn)}:us-east-1/prod`;
 const keys = (changes: { action: string; key: string }[]) => changes.map((c) => `${c.action} ${c.key}`).sort();
 
 /** Registers `n` running tasks through the event path, as the sync function would have. */
