@@ -1,5 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
+  DescribeClustersCommand,
+  type DescribeClustersCommandOutput,
   DescribeContainerInstancesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -20,14 +22,30 @@ export interface HostAddresses {
   ipv6?: string;
 }
 
-/** A task DescribeTasks could not return, or returned in a shape the registrar cannot read. */
+/**
+ * A task DescribeTasks did not return as a readable task: `missing` is ECS's positive answer that it does not know the
+ * task in that cluster (failure reason MISSING: never started there, or stopped long ago); `unreadable` is anything
+ * else (another failure reason such as INTERNAL_ERROR, or a task in a shape the registrar cannot parse), which says
+ * nothing about whether the task runs.
+ */
 export interface TaskLookupFailure {
   taskArn: string;
+  /** The last element of the ARN, or the id as asked. */
+  taskId: string;
+  kind: 'missing' | 'unreadable';
   reason: string;
+}
+
+/** DescribeClusters' answer for the clusters asked: ACTIVE ones, and the rest with ECS's reason. */
+export interface ClusterCheck {
+  active: string[];
+  absent: { cluster: string; reason: string }[];
 }
 
 /** The EC2 SDK module, loaded on first use only (see createAwsClients: it is most of a bundle's import time). */
 const ec2Sdk = (): typeof import('@aws-sdk/client-ec2') => require('@aws-sdk/client-ec2');
+
+const lastSegment = (arn: string): string => arn.split('/').pop() ?? arn;
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
@@ -90,12 +108,75 @@ export class EcsReader {
           facts.push(parseTaskFact(task, 'api', `DescribeTasks.tasks[${i}]`));
         } catch (err) {
           const arn = (task as { taskArn?: string }).taskArn ?? `#${i}`;
-          failures.push({ taskArn: arn, reason: (err as Error).message });
+          failures.push({ taskArn: arn, taskId: lastSegment(arn), kind: 'unreadable', reason: (err as Error).message });
         }
       }
-      for (const f of out.failures ?? []) failures.push({ taskArn: f.arn ?? '?', reason: f.reason ?? 'unknown' });
+      const answered = new Set<string>();
+      for (const f of out.failures ?? []) {
+        const arn = f.arn ?? '?';
+        answered.add(lastSegment(arn));
+        failures.push({
+          taskArn: arn,
+          taskId: lastSegment(arn),
+          kind: f.reason === 'MISSING' ? 'missing' : 'unreadable',
+          reason: f.reason ?? 'no reason given',
+        });
+      }
+      for (const task of out.tasks ?? []) answered.add(lastSegment(String(task.taskArn ?? '')));
+      // ECS answers every task asked, with the task or a failure; silence is no evidence that a task is gone.
+      for (const asked of batch) {
+        if (!answered.has(lastSegment(asked)))
+          failures.push({
+            taskArn: asked,
+            taskId: lastSegment(asked),
+            kind: 'unreadable',
+            reason: 'DescribeTasks returned neither the task nor a failure for it',
+          });
+      }
     }
     return { facts, failures };
+  }
+
+  /** Which of these clusters exist and are ACTIVE in this account and Region (DescribeClusters, 100 per call). */
+  async checkClusters(clusters: readonly string[]): Promise<ClusterCheck> {
+    const check: ClusterCheck = { active: [], absent: [] };
+    for (const batch of chunks([...new Set(clusters)], 100)) {
+      let out: DescribeClustersCommandOutput;
+      try {
+        out = await this.ecs.send(new DescribeClustersCommand({ clusters: batch }));
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'DescribeClusters', err);
+      }
+      const seen = new Set<string>();
+      for (const c of out.clusters ?? []) {
+        const name = c.clusterName ?? lastSegment(c.clusterArn ?? '');
+        seen.add(name);
+        if (c.status === 'ACTIVE') check.active.push(name);
+        else check.absent.push({ cluster: name, reason: `status ${c.status ?? 'unknown'}` });
+      }
+      for (const f of out.failures ?? []) {
+        const name = lastSegment(f.arn ?? '');
+        seen.add(name);
+        check.absent.push({ cluster: name, reason: f.reason ?? 'no reason given' });
+      }
+      for (const name of batch) {
+        if (!seen.has(lastSegment(name))) check.absent.push({ cluster: name, reason: 'not returned' });
+      }
+    }
+    return check;
+  }
+
+  /** The Region this reader's client calls (the SDK's resolved configuration), when it can tell. */
+  async region(): Promise<string | undefined> {
+    const config = (this.ecs as { config?: { region?: unknown } }).config;
+    const region = config?.region;
+    try {
+      const value = typeof region === 'function' ? await region() : region;
+      return typeof value === 'string' && value.length > 0 ? value : undefined;
+    } catch {
+      // No Region configured: the SDK's own calls fail with its clear error; the caller decides without it.
+      return undefined;
+    }
   }
 
   /** Every cluster ARN of the account and Region (all pages). */

@@ -19,6 +19,8 @@ export interface DesiredEndpoints {
   instances: CloudMapInstance[];
   /** Registrations that could only be done in part, with the reason (a missing address or port binding). */
   problems: string[];
+  /** A registration had no address to register: the task's desired entries are incomplete. */
+  missingAddress?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function desiredForTask(
     const ipv4 = pickIpv4(mode, spec.ip, fact, network);
     const ipv6 = mode === 'awsvpc' ? fact.eni?.ipv6 : mode === 'host' ? network.hostIpv6 : undefined;
     if (!ipv4 && !ipv6) {
+      out.missingAddress = true;
       out.problems.push(
         `${where}: no ${spec.ip} IP address is known for the task (network mode ${mode}); nothing registered`,
       );
@@ -59,9 +62,14 @@ export function desiredForTask(
 
     const kinds = new Set(spec.recordKinds);
     if (spec.explicitRecords) {
-      if (kinds.has('A') && !ipv4)
+      if (kinds.has('A') && !ipv4) {
+        out.missingAddress = true;
         out.problems.push(`${where}: A requested but the task has no ${spec.ip} IPv4 address`);
-      if (kinds.has('AAAA') && !ipv6) out.problems.push(`${where}: AAAA requested but the task has no IPv6 address`);
+      }
+      if (kinds.has('AAAA') && !ipv6) {
+        out.missingAddress = true;
+        out.problems.push(`${where}: AAAA requested but the task has no IPv6 address`);
+      }
     }
     const base = { zoneId: spec.zoneId, setIdentifier, multiValue: true, ttl: spec.ttl };
     const address = (name: string) => {

@@ -24,6 +24,7 @@ import type { DnsRecord } from './records';
 export const OWNERSHIP_LABEL = '_ecs-registrar';
 export const HERITAGE = 'ecs-registrar';
 export { MAX_SET_IDENTIFIER_LENGTH };
+
 /** Characters per TXT character-string; longer values are split into several strings. */
 const TXT_STRING_MAX = 255;
 

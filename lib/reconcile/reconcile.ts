@@ -1,5 +1,6 @@
 import type { CallCounter } from '../aws/clients';
 import { AwsReadError } from '../aws/errors';
+import type { DnsRecord } from '../domain/records';
 import { clusterNameOf } from '../events/arn';
 import { type TaskFact, taskPhase } from '../events/task-fact';
 import {
@@ -7,12 +8,15 @@ import {
   defaultOwnedRecordSubject,
   type EndpointSet,
   ownedInstanceSubject,
+  type Plan,
   planChanges,
+  taskSubject,
 } from '../plan/plan';
 import { type AppliedChange, applyPlan } from '../sync/apply';
 import type { SyncDeps } from '../sync/process-batch';
 import { type WrittenTask, withdrawStoppedSinceConfirmed } from '../sync/recheck';
-import type { TaskSpecs } from '../sync/registrations';
+import type { DesiredState, TaskSpecs } from '../sync/registrations';
+import { type OwnedSubject, ownedSubjects, regionsOf } from './owned';
 
 export interface ReconcileRequest {
   dryRun?: boolean;
@@ -28,6 +32,8 @@ export interface ReconcileReport {
   outcome: ReconcileOutcome;
   dryRun: boolean;
   forced: boolean;
+  /** The Region this run read ECS in. */
+  region?: string;
   clusters: string[];
   startedAt: string;
   durationMs: number;
@@ -43,12 +49,19 @@ export interface ReconcileReport {
   rejected: { key: string; action: string; code?: string; message?: string }[];
   conflicts: Conflict[];
   problems: { subject: string; message: string }[];
+  /**
+   * Owned subjects kept as they are because ECS could not say whether their task runs (an unreadable task or task
+   * definition, a failure other than MISSING): the run is `partial`, the next one looks again.
+   */
+  held: { subject: string; reason: string }[];
+  /** Owned subjects outside what this run can see (another cluster or Region, or no recorded location): never deleted. */
+  outsideView: { subject: string; entries: number; where: string; hint: string }[];
   refusal?: string;
   awsCalls: Record<string, number>;
 }
 
 export const CHANGES_SHOWN = 200;
-/** The guard ignores runs that delete this few entries: cleaning up one stale task must not need --force. */
+/** The percentage guard ignores runs that delete this few entries: cleaning up one stale task must not need --force. */
 export const GUARD_MIN_DELETIONS = 3;
 
 export class ReconcileError extends Error {
@@ -56,6 +69,15 @@ export class ReconcileError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** What ECS said about the owned subjects the run judged. */
+interface Judgement {
+  running: Map<string, TaskFact>;
+  /** Subjects ECS positively says are gone: stopping or stopped, or MISSING in the task's own cluster. */
+  gone: Set<string>;
+  held: Map<string, string>;
+  outside: Map<string, { where: string; hint: string }>;
 }
 
 /**
@@ -68,13 +90,15 @@ export class ReconcileError extends Error {
  * 2. Deletes and updates are exact (the values read), creates are UPSERTs of keys only this owner uses. When the
  *    event path changed a record between our read and our write, Route 53 rejects that change, the writer isolates
  *    it by bisection and the run reports it; the next run re-plans from fresh reads.
- * 3. An owned record whose task ListTasks did not return is not deleted on that evidence alone: DescribeTasks must
- *    confirm the task is stopping or gone (ListTasks can lag behind a task that just started).
+ * 3. An owned entry is deleted only when ECS positively says its task is gone: DescribeTasks finds it stopping, or
+ *    answers MISSING in the task's own cluster (recorded in the mark). An unreadable task is kept (`held`), and an
+ *    entry of a cluster or Region this run does not serve is never judged (`outsideView`).
  * 4. After writing, the tasks we wrote for are described again and any that is now stopping is withdrawn at once
  *    (recheck.ts): either that look sees the stop, or the stop came after our write and the sync function applying it
  *    reads our records and deletes them.
- * An ECS read error fails the run: it is never read as "no tasks". More than REGISTRAR_MAX_DELETE_PERCENT of the
- * owned entries deleted in one run is refused unless forced.
+ * Refused unless forced: a cluster filter naming a cluster ECS does not have, owned entries recorded in another Region
+ * than this run's, deleting more than REGISTRAR_MAX_DELETE_PERCENT of the owned entries, or every owned entry of a
+ * cluster. An ECS read error fails the run: it is never read as "no tasks".
  */
 export async function reconcile(
   request: ReconcileRequest,
@@ -85,106 +109,93 @@ export async function reconcile(
   const callsBefore = counter ? { ...counter.toJSON() } : {};
   const dryRun = !!request.dryRun;
   const forced = !!request.force;
+  const owner = deps.settings.ownerId;
+  const region = (await deps.ecs.region()) ?? 'unknown';
 
   const served = await servedClusters(deps);
-  const clusters = selectClusters(request, served, deps);
+  const clusters = selectClusters(request, served);
+  const base = { dryRun, forced, region, clusters, started, callsBefore, counter };
+  const absent = deps.settings.clusters.length > 0 ? (await deps.ecs.checkClusters(clusters)).absent : [];
+  if (absent.length > 0 && !forced) {
+    const names = absent.map((a) => `${a.cluster} (${a.reason})`).join(', ');
+    return refusedBeforePlanning(
+      base,
+      deps,
+      `the cluster filter names clusters ECS does not have in ${region}: ${names}. Check REGISTRAR_CLUSTERS (or --cluster) and AWS_REGION; nothing was planned or deleted`,
+    );
+  }
 
   // 1. Current state first (see above).
-  const zoneIds = deps.settings.hostedZoneIds;
-  const records = [];
-  for (const zoneId of zoneIds) records.push(...(await deps.route53Reader.listZone(zoneId)));
+  const records: DnsRecord[] = [];
+  for (const zoneId of deps.settings.hostedZoneIds) records.push(...(await deps.route53Reader.listZone(zoneId)));
   const instances = (
     await Promise.all(deps.settings.cloudMapServiceIds.map((id) => deps.cloudMapReader.instances(id)))
   ).flat();
   const current: EndpointSet = { records, instances };
-  const owner = deps.settings.ownerId;
   // With the records read, alias records are recognised through their ownership records (service-ownership.ts).
   const ownedSubject = defaultOwnedRecordSubject(owner, records);
   const ownedRecords = records.filter((r) => ownedSubject(r));
   const ownedInstances = instances.filter((i) => ownedInstanceSubject(owner, i));
-
-  // 2. ECS: every running task of the clusters in scope.
-  const running = new Map<string, TaskFact>();
-  for (const cluster of clusters) {
-    const arns = await deps.ecs.listRunningTaskArns(cluster);
-    const { facts } = await deps.ecs.describeTasks(cluster, arns);
-    for (const f of facts) if (taskPhase(f) === 'running') running.set(f.taskId, f);
+  const owned = ownedSubjects({
+    owner,
+    region,
+    records: ownedRecords,
+    instances: ownedInstances,
+    subjectOf: ownedSubject,
+    knownClusters: served,
+  });
+  const foreignRegions = [...regionsOf(owned.values())].filter(([r]) => r !== region);
+  if (foreignRegions.length > 0 && !forced) {
+    const list = foreignRegions.map(([r, n]) => `${n} in ${r}`).join(', ');
+    return refusedBeforePlanning(
+      base,
+      deps,
+      `owner "${owner}" has entries recorded for tasks in another Region than this run's (${region}): ${list}. Set AWS_REGION to the Region the tasks run in; if stacks in several Regions share these zones, give each its own REGISTRAR_OWNER_ID. Nothing was planned or deleted`,
+    );
   }
 
-  // 3. Owned entries whose task ListTasks did not return: ask DescribeTasks in every served cluster before deleting.
-  const clusterScope = new Set(clusters.map(clusterNameOf));
-  const keep = new Set<string>();
-  const orphanIds = new Set<string>();
-  for (const subject of [
-    ...ownedRecords.map(ownedSubject),
-    ...ownedInstances.map((i) => ownedInstanceSubject(owner, i)),
-  ]) {
-    if (subject?.startsWith('task:') && !running.has(subject.slice(5))) orphanIds.add(subject.slice(5));
-  }
-  if (orphanIds.size > 0) {
-    for (const cluster of served) {
-      const { facts } = await deps.ecs.describeTasks(cluster, [...orphanIds]);
-      for (const f of facts) {
-        const inScope = clusterScope.has(f.clusterName);
-        if (inScope && taskPhase(f) === 'running') running.set(f.taskId, f);
-        // A task of a cluster outside this run's scope is not this run's to judge.
-        if (!inScope) keep.add(`task:${f.taskId}`);
-      }
-    }
-  }
+  // 2. ECS: every running task of the clusters in scope, then a positive answer for each owned task not among them.
+  const judged = await judgeOwned(deps, { clusters, served, owned, region, forced });
 
-  // 4. Desired state.
-  const withSpecs: { fact: TaskFact; specs: TaskSpecs }[] = [];
+  // 3. Desired state.
   const problems: { subject: string; message: string }[] = [];
-  for (const fact of running.values()) {
+  const withSpecs: { fact: TaskFact; specs: TaskSpecs }[] = [];
+  for (const fact of judged.running.values()) {
+    const subject = taskSubject(fact.taskId);
     let specs: TaskSpecs;
     try {
       specs = await deps.registrations.specsFor(fact.taskDefinitionArn);
     } catch (err) {
-      throw new ReconcileError(`cannot read task definition ${fact.taskDefinitionArn}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      // One unreadable task definition keeps that task's entries as they are; it does not stop the run.
+      judged.held.set(subject, `cannot read task definition ${fact.taskDefinitionArn}: ${(err as Error).message}`);
+      continue;
     }
-    for (const e of specs.labels.errors) problems.push({ subject: `task:${fact.taskId}`, message: e.message });
+    for (const e of specs.labels.errors) problems.push({ subject, message: e.message });
     if (specs.labels.specs.length > 0) withSpecs.push({ fact, specs });
   }
   const desired = await deps.registrations.desired(withSpecs);
   problems.push(...desired.problems);
+  for (const subject of desired.incomplete) judged.held.set(subject, 'ECS reports no address for a registration');
 
-  // 4b. Service aliases: every service of the clusters in scope, as DescribeServices (with tags) has it.
-  if (deps.services) {
-    const views = [];
-    for (const cluster of clusters) {
-      const names = await deps.services.ecs.listServiceNames(cluster);
-      views.push(...(await deps.services.ecs.describeServices(cluster, names)).services);
-    }
-    const services = await deps.services.desiredForServices(views);
-    desired.records.push(...services.records);
-    problems.push(...services.problems);
-    // A service whose records could not be computed (a bad tag, a failed ELBv2 read) keeps what it has.
-    for (const [subject, outcome] of services.outcomes) if (outcome.kind === 'frozen') keep.add(subject);
-  }
-  // Services of clusters outside this run's scope are not this run's to judge either.
-  for (const r of ownedRecords) {
-    const subject = ownedSubject(r);
-    const cluster = subject?.startsWith('service:') ? subject.slice('service:'.length).split('/')[0] : undefined;
-    if (subject && cluster !== undefined && (!clusterScope.has(cluster) || !deps.services)) keep.add(subject);
+  const keep = new Set<string>([...judged.held.keys(), ...judged.outside.keys()]);
+  await desireServices(deps, clusters, desired, problems, keep);
+  const clusterScope = new Set(clusters);
+  for (const s of owned.values()) {
+    // Services of clusters outside this run's scope are not this run's to judge either.
+    if (s.subject.startsWith('service:') && (!s.cluster || !clusterScope.has(s.cluster) || !deps.services))
+      keep.add(s.subject);
+    // A task not running and not positively gone is kept: absence from ListTasks alone proves nothing.
+    if (s.subject.startsWith('task:') && !judged.running.has(s.subject.slice(5)) && !judged.gone.has(s.subject))
+      keep.add(s.subject);
   }
 
-  // 5. Plan over everything owned (minus tasks of clusters outside the run's scope).
+  // 4. Plan over everything owned that this run may judge, and the guards.
   const plan = planChanges({ owner, desired, current, inScope: (s) => !keep.has(s) });
-  const deletions = plan.changes.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER').length;
-  const ownedTotal = ownedRecords.length + ownedInstances.length;
-  let refusal: string | undefined;
-  if (
-    deletions > GUARD_MIN_DELETIONS &&
-    ownedTotal > 0 &&
-    (deletions / ownedTotal) * 100 > deps.settings.maxDeletePercent
-  ) {
-    refusal = `the plan deletes ${deletions} of ${ownedTotal} owned entries (${Math.round((deletions / ownedTotal) * 100)}%), more than REGISTRAR_MAX_DELETE_PERCENT=${deps.settings.maxDeletePercent}; rerun with force to apply`;
-  }
+  const clusterOf = (subject: string): string | undefined =>
+    owned.get(subject)?.cluster ?? judged.running.get(subject.slice('task:'.length))?.clusterName;
+  const refusal = guardRefusal(plan, owned, clusterOf, deps);
 
-  // 6. Apply (unless dry, or refused and not forced).
+  // 5. Apply (unless dry, or refused and not forced).
   const applyNow = !dryRun && (!refusal || forced);
   const changes = await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, !applyNow);
   // The same second look at ECS as the event path (recheck.ts): a task that stopped after our ECS read, whose stop the
@@ -193,61 +204,264 @@ export async function reconcile(
     const written = withSpecs.map((w): WrittenTask => ({ fact: w.fact, specs: w.specs }));
     changes.push(...(await withdrawStoppedSinceConfirmed(written, changes, deps)));
     for (const w of written.filter((x) => x.status === 'retry')) {
-      problems.push({
-        subject: `task:${w.fact.taskId}`,
-        message: w.reason ?? 'could not re-check the task after writing',
-      });
+      judged.held.set(taskSubject(w.fact.taskId), w.reason ?? 'could not re-check the task after writing');
     }
   }
 
+  const report = buildReport(base, deps, {
+    plan,
+    changes,
+    refusal,
+    problems,
+    judged,
+    entriesOf: (subject) => owned.get(subject)?.entries ?? 0,
+    owned: { records: ownedRecords.length, instances: ownedInstances.length },
+    desired: { records: desired.records.length, instances: desired.instances.length, runningTasks: withSpecs.length },
+  });
+  deps.log.info('reconcile finished', {
+    outcome: report.outcome,
+    drift: report.drift,
+    counts: report.counts,
+    conflicts: plan.conflicts.length,
+    held: report.held.length,
+    outsideView: report.outsideView.length,
+    refusal,
+  });
+  return report;
+}
+
+/**
+ * ListTasks + DescribeTasks for the clusters in scope, then, for every owned task not among the running ones, a
+ * positive answer before anything may be deleted: DescribeTasks in the task's own cluster (from its mark). Marks
+ * without a location (written by earlier versions) are looked up in every cluster of the run; one that no cluster
+ * knows is kept, as outside the run's view, unless the run is forced.
+ */
+async function judgeOwned(
+  deps: SyncDeps,
+  ctx: { clusters: string[]; served: string[]; owned: Map<string, OwnedSubject>; region: string; forced: boolean },
+): Promise<Judgement> {
+  const j: Judgement = { running: new Map(), gone: new Set(), held: new Map(), outside: new Map() };
+  const inScope = new Set(ctx.clusters);
+  for (const cluster of ctx.clusters) {
+    const arns = await deps.ecs.listRunningTaskArns(cluster);
+    const { facts, failures } = await deps.ecs.describeTasks(cluster, arns);
+    for (const f of facts) if (taskPhase(f) === 'running') j.running.set(f.taskId, f);
+    for (const f of failures) j.held.set(taskSubject(f.taskId), `DescribeTasks in ${cluster}: ${f.reason}`);
+  }
+
+  const byCluster = new Map<string, string[]>();
+  const unlocated: string[] = [];
+  for (const s of ctx.owned.values()) {
+    if (!s.subject.startsWith('task:')) continue;
+    const taskId = s.subject.slice('task:'.length);
+    if (j.running.has(taskId) || j.held.has(s.subject)) continue;
+    if (s.unlocated) {
+      unlocated.push(taskId);
+    } else if (s.cluster && inScope.has(s.cluster)) {
+      byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), taskId]);
+    } else if (!s.cluster || !ctx.served.includes(s.cluster)) {
+      j.outside.set(s.subject, {
+        where: `cluster ${s.cluster ?? '(unknown)'} in ${s.region ?? ctx.region}`,
+        hint: 'this stack does not serve that cluster (REGISTRAR_CLUSTERS, or the cluster is gone): its entries are kept; delete them by hand if the task is gone',
+      });
+    }
+    // A served cluster outside this run's --cluster selection: not this run's to judge, and nothing to report.
+  }
+  for (const [cluster, ids] of byCluster) {
+    const { facts, failures } = await deps.ecs.describeTasks(cluster, ids);
+    for (const f of facts) judgeFact(j, f, inScope);
+    for (const f of failures) {
+      if (f.kind === 'missing') j.gone.add(taskSubject(f.taskId));
+      else j.held.set(taskSubject(f.taskId), `DescribeTasks in ${cluster}: ${f.reason}`);
+    }
+  }
+  if (unlocated.length > 0) await judgeUnlocated(deps, j, unlocated, ctx, inScope);
+  return j;
+}
+
+function judgeFact(j: Judgement, f: TaskFact, inScope: Set<string>): void {
+  const subject = taskSubject(f.taskId);
+  const phase = taskPhase(f);
+  if (phase === 'stopping') j.gone.add(subject);
+  else if (phase === 'running' && inScope.has(f.clusterName)) j.running.set(f.taskId, f);
+  else if (phase === 'running') j.outside.set(subject, { where: `cluster ${f.clusterName}`, hint: 'not in this run' });
+  else j.held.set(subject, `the task is ${f.lastStatus}`);
+}
+
+/** Marks of earlier versions: look in every cluster of the run; MISSING everywhere proves nothing about elsewhere. */
+async function judgeUnlocated(
+  deps: SyncDeps,
+  j: Judgement,
+  ids: string[],
+  ctx: { clusters: string[]; forced: boolean },
+  inScope: Set<string>,
+): Promise<void> {
+  const missingIn = new Map<string, number>();
+  for (const cluster of ctx.clusters) {
+    const { facts, failures } = await deps.ecs.describeTasks(cluster, ids);
+    for (const f of facts) judgeFact(j, f, inScope);
+    for (const f of failures) {
+      if (f.kind === 'missing') missingIn.set(f.taskId, (missingIn.get(f.taskId) ?? 0) + 1);
+      else j.held.set(taskSubject(f.taskId), `DescribeTasks in ${cluster}: ${f.reason}`);
+    }
+  }
+  for (const id of ids) {
+    const subject = taskSubject(id);
+    if (j.running.has(id) || j.gone.has(subject) || j.held.has(subject) || j.outside.has(subject)) continue;
+    if (ctx.forced && missingIn.get(id) === ctx.clusters.length && ctx.clusters.length > 0) {
+      j.gone.add(subject);
+      continue;
+    }
+    j.outside.set(subject, {
+      where: 'no recorded cluster (a mark written by an earlier version)',
+      hint: `no cluster of this run knows the task; rerun with force to delete such entries when every served cluster answers MISSING`,
+    });
+  }
+}
+
+/** Service aliases: every service of the clusters in scope, as DescribeServices (with tags) has it. */
+async function desireServices(
+  deps: SyncDeps,
+  clusters: string[],
+  desired: { records: DesiredState['records'] },
+  problems: { subject: string; message: string }[],
+  keep: Set<string>,
+): Promise<void> {
+  if (!deps.services) return;
+  const views = [];
+  for (const cluster of clusters) {
+    const names = await deps.services.ecs.listServiceNames(cluster);
+    views.push(...(await deps.services.ecs.describeServices(cluster, names)).services);
+  }
+  const services = await deps.services.desiredForServices(views);
+  desired.records.push(...services.records);
+  problems.push(...services.problems);
+  // A service whose records could not be computed (a bad tag, a failed ELBv2 read) keeps what it has.
+  for (const [subject, outcome] of services.outcomes) if (outcome.kind === 'frozen') keep.add(subject);
+}
+
+/** Why the plan must not be applied without force, if it must not. */
+function guardRefusal(
+  plan: Plan,
+  owned: Map<string, OwnedSubject>,
+  clusterOf: (subject: string) => string | undefined,
+  deps: SyncDeps,
+): string | undefined {
+  const ownedTotal = [...owned.values()].reduce((n, s) => n + s.entries, 0);
+  const deletions = plan.changes.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER');
+  const percent = ownedTotal > 0 ? (deletions.length / ownedTotal) * 100 : 0;
+  if (deletions.length > GUARD_MIN_DELETIONS && percent > deps.settings.maxDeletePercent) {
+    return `the plan deletes ${deletions.length} of ${ownedTotal} owned entries (${Math.round(percent)}%), more than REGISTRAR_MAX_DELETE_PERCENT=${deps.settings.maxDeletePercent}; rerun with force to apply`;
+  }
+  // However few: a run that would leave a cluster with nothing registered is more often a misreading than a fact.
+  const ownedByCluster = new Map<string, number>();
+  const deletedByCluster = new Map<string, number>();
+  for (const s of owned.values()) {
+    if (s.cluster) ownedByCluster.set(s.cluster, (ownedByCluster.get(s.cluster) ?? 0) + s.entries);
+  }
+  const writtenTo = new Set<string>();
+  for (const c of plan.changes) {
+    const cluster = clusterOf(c.subject);
+    if (!cluster) continue;
+    if (c.action === 'DELETE' || c.action === 'DEREGISTER')
+      deletedByCluster.set(cluster, (deletedByCluster.get(cluster) ?? 0) + 1);
+    else writtenTo.add(cluster);
+  }
+  // A cluster whose tasks were all replaced (old entries deleted, new ones written) is not being emptied.
+  const emptied = [...deletedByCluster].filter(
+    ([cluster, n]) => n >= (ownedByCluster.get(cluster) ?? 0) && !writtenTo.has(cluster),
+  );
+  if (emptied.length > 0) {
+    const list = emptied.map(([cluster, n]) => `${cluster} (${n})`).join(', ');
+    return `the plan deletes every owned entry of cluster ${list}; if those tasks and services are really gone, rerun with force to apply`;
+  }
+  return undefined;
+}
+
+interface RunBase {
+  dryRun: boolean;
+  forced: boolean;
+  region: string;
+  clusters: string[];
+  started: number;
+  callsBefore: Record<string, number>;
+  counter?: CallCounter;
+}
+
+function refusedBeforePlanning(base: RunBase, deps: SyncDeps, refusal: string): ReconcileReport {
+  deps.log.warn('reconcile refused', { refusal });
+  return buildReport(base, deps, {
+    plan: { changes: [], conflicts: [], unchanged: 0 },
+    changes: [],
+    refusal,
+    problems: [],
+    judged: { running: new Map(), gone: new Set(), held: new Map(), outside: new Map() },
+    owned: { records: 0, instances: 0 },
+    desired: { records: 0, instances: 0, runningTasks: 0 },
+    refusedEarly: true,
+  });
+}
+
+function buildReport(
+  base: RunBase,
+  deps: SyncDeps,
+  r: {
+    plan: Plan;
+    changes: AppliedChange[];
+    refusal?: string;
+    problems: { subject: string; message: string }[];
+    judged: Judgement;
+    entriesOf?: (subject: string) => number;
+    owned: ReconcileReport['owned'];
+    desired: ReconcileReport['desired'];
+    refusedEarly?: boolean;
+  },
+): ReconcileReport {
   const counts: Record<string, Record<string, number>> = {};
-  for (const c of changes) {
+  for (const c of r.changes) {
     const k = `${c.provider}:${c.action}`;
     counts[k] ??= {};
     counts[k][c.status] = (counts[k][c.status] ?? 0) + 1;
   }
-  const unchecked = problems.some((p) => p.message.startsWith('could not'));
-  const rejected = changes
+  const rejected = r.changes
     .filter((c) => c.status === 'rejected' || c.status === 'failed')
     .map((c) => ({ key: c.key, action: c.action, code: c.code, message: c.message }));
-  const outcome: ReconcileOutcome =
-    plan.changes.length === 0
-      ? 'converged'
-      : refusal && !forced && !dryRun
-        ? 'refused'
-        : dryRun
-          ? 'planned'
-          : rejected.length > 0 || unchecked
-            ? 'partial'
+  const held = [...r.judged.held].map(([subject, reason]) => ({ subject, reason }));
+  const outcome: ReconcileOutcome = r.refusedEarly
+    ? 'refused'
+    : r.refusal && !base.forced && !base.dryRun
+      ? 'refused'
+      : base.dryRun
+        ? r.plan.changes.length === 0 && held.length === 0
+          ? 'converged'
+          : 'planned'
+        : rejected.length > 0 || held.length > 0
+          ? 'partial'
+          : r.plan.changes.length === 0
+            ? 'converged'
             : 'applied';
-
-  const report: ReconcileReport = {
+  return {
     outcome,
-    dryRun,
-    forced,
-    clusters: clusters.map(clusterNameOf),
-    startedAt: new Date(started).toISOString(),
-    durationMs: deps.now() - started,
-    owned: { records: ownedRecords.length, instances: ownedInstances.length },
-    desired: { records: desired.records.length, instances: desired.instances.length, runningTasks: withSpecs.length },
-    drift: plan.changes.length,
+    dryRun: base.dryRun,
+    forced: base.forced,
+    region: base.region,
+    clusters: base.clusters.map(clusterNameOf),
+    startedAt: new Date(base.started).toISOString(),
+    durationMs: deps.now() - base.started,
+    owned: r.owned,
+    desired: r.desired,
+    drift: r.plan.changes.length,
     counts,
-    changes: changes.slice(0, CHANGES_SHOWN),
-    totalChanges: changes.length,
+    changes: r.changes.slice(0, CHANGES_SHOWN),
+    totalChanges: r.changes.length,
     rejected,
-    conflicts: plan.conflicts,
-    problems,
-    refusal,
-    awsCalls: diffCalls(callsBefore, counter?.toJSON() ?? {}),
+    conflicts: r.plan.conflicts,
+    problems: r.problems,
+    held,
+    outsideView: [...r.judged.outside].map(([subject, o]) => ({ subject, entries: r.entriesOf?.(subject) ?? 0, ...o })),
+    refusal: r.refusal,
+    awsCalls: diffCalls(base.callsBefore, base.counter?.toJSON() ?? {}),
   };
-  deps.log.info('reconcile finished', {
-    outcome,
-    drift: report.drift,
-    counts,
-    conflicts: plan.conflicts.length,
-    refusal,
-  });
-  return report;
 }
 
 async function servedClusters(deps: SyncDeps): Promise<string[]> {
@@ -259,7 +473,7 @@ async function servedClusters(deps: SyncDeps): Promise<string[]> {
   }
 }
 
-function selectClusters(request: ReconcileRequest, served: string[], _deps: SyncDeps): string[] {
+function selectClusters(request: ReconcileRequest, served: string[]): string[] {
   if (!request.clusters || request.clusters.length === 0) return served;
   const names = request.clusters.map(clusterNameOf);
   const unknown = names.filter((n) => !served.includes(n));

@@ -41,6 +41,11 @@ export interface DesiredState {
   records: Subjected<DnsRecord>[];
   instances: Subjected<CloudMapInstance>[];
   problems: { subject: string; message: string }[];
+  /**
+   * Subjects with a registration ECS gave no address for: their desired entries are incomplete, so what they have
+   * registered must be kept rather than deleted as no longer desired.
+   */
+  incomplete: Set<string>;
 }
 
 /**
@@ -77,7 +82,7 @@ export class TaskRegistrations {
 
   /** Desired endpoints of running tasks, resolving the addresses events do not carry (EC2 hosts, public IPs). */
   async desired(running: readonly { fact: TaskFact; specs: TaskSpecs }[]): Promise<DesiredState> {
-    const out: DesiredState = { records: [], instances: [], problems: [] };
+    const out: DesiredState = { records: [], instances: [], problems: [], incomplete: new Set() };
     const networks = await this.networks(running);
     for (const { fact, specs } of running) {
       const subject = taskSubject(fact.taskId);
@@ -91,6 +96,7 @@ export class TaskRegistrations {
       out.records.push(...d.records.map((r) => ({ ...r, subject })));
       out.instances.push(...d.instances.map((i) => ({ ...i, subject })));
       out.problems.push(...d.problems.map((message) => ({ subject, message })));
+      if (d.missingAddress) out.incomplete.add(subject);
     }
     return out;
   }

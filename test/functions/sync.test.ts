@@ -69,7 +69,9 @@ describe('functions/sync', () => {
     expect(result.batchItemFailures).toHaveLength(1);
     expect(ids[result.batchItemFailures[0]!.itemIdentifier]).toContain(refused);
     expect(
-      world.ownedRecords().some((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${good.split('/').pop()}:`)),
+      world
+        .ownedRecords()
+        .some((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${good.split('/').pop()}:`)),
     ).toBe(true);
   }, 30_000);
 

@@ -19,6 +19,7 @@ import {
   putRecord,
   registerTaskDefinition,
   runFargateTasks,
+  stopTasks,
 } from '../support/moto-world';
 
 jest.setTimeout(180_000);
@@ -90,7 +91,8 @@ describe('reconcile on moto, through the CLI', () => {
     // Drift it by hand
     const [t1, t2, t3] = tasks as [Task, Task, Task];
     const records = await listRecords(c, zoneId);
-    const recordOf = (t: Task) => records.find((r) => r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))!;
+    const recordOf = (t: Task) =>
+      records.find((r) => r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))!;
     const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
       c.route53.send(
         new ChangeResourceRecordSetsCommand({
@@ -101,15 +103,9 @@ describe('reconcile on moto, through the CLI', () => {
     await change('DELETE', recordOf(t1));
     await change('DELETE', recordOf(t2));
     await change('CREATE', { ...recordOf(t2), ResourceRecords: [{ Value: '10.99.99.99' }] });
-    const staleId = 'ecs-registrar:it-stack:0123456789abcdef0123456789abcdef';
-    await putRecord(c, zoneId, {
-      Name: 'web.example.com.',
-      Type: 'A',
-      SetIdentifier: staleId,
-      MultiValueAnswer: true,
-      TTL: 60,
-      ResourceRecords: [{ Value: '10.1.1.1' }],
-    });
+    // t4 stops and its stop event is lost: its records stay behind, and ECS says it is stopped
+    const t4 = tasks[3]!;
+    await stopTasks(c, world.cluster, [t4.taskArn!]);
     const foreign: ResourceRecordSet = {
       Name: 'web.example.com.',
       Type: 'A',
@@ -132,10 +128,11 @@ describe('reconcile on moto, through the CLI', () => {
     expect(plan.outcome).toBe('planned');
     expect(plan.changes.map((ch) => `${ch.action} ${ch.key}`).sort()).toEqual(
       [
-        `CREATE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t1)}`,
-        `DELETE ${zoneId}|web.example.com.|A|${staleId}`,
+        `CREATE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t1)}:us-east-1/prod`,
+        `DELETE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t4)}:us-east-1/prod`,
+        `DEREGISTER ${serviceId}|${taskId(t4)}`,
         `REGISTER ${serviceId}|${taskId(t3)}`,
-        `UPDATE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t2)}`,
+        `UPDATE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t2)}:us-east-1/prod`,
       ].sort(),
     );
     expect(plan.changes.every((ch) => ch.status === 'planned')).toBe(true);
@@ -148,14 +145,14 @@ describe('reconcile on moto, through the CLI', () => {
     // Assess: repaired, foreign untouched
     expect(real.stderr).toBe('');
     expect(real.code).toBe(0);
-    expect(real.stdout).toMatch(/outcome: applied; drift 4/);
+    expect(real.stdout).toMatch(/outcome: applied; drift 5/);
     const after = await listRecords(c, zoneId);
     const ours = after.filter((r) => r.SetIdentifier?.startsWith('ecs-registrar:'));
     expect(ours.map((r) => `${r.SetIdentifier} ${r.ResourceRecords![0]!.Value}`).sort()).toEqual(
-      tasks.map((t) => `ecs-registrar:it-stack:${taskId(t)} ${ip(t)}`).sort(),
+      [...[t1, t2, t3].map((t) => `ecs-registrar:it-stack:${taskId(t)}:us-east-1/prod ${ip(t)}`)].sort(),
     );
     expect(after).toContainEqual(foreign);
-    expect((await listInstances(c, serviceId)).map((i) => i.Id).sort()).toEqual(tasks.map(taskId).sort());
+    expect((await listInstances(c, serviceId)).map((i) => i.Id).sort()).toEqual([t1, t2, t3].map(taskId).sort());
 
     // Act: second run
     const again = runCli(['reconcile', '--json'], env);

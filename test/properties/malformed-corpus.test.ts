@@ -225,7 +225,9 @@ describe('malformed-input corpus through the real sync handler', () => {
 
     // Every good event applied
     for (const gi of goodInputs) {
-      expect(owned.filter((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${gi.taskId}:`))).toHaveLength(3);
+      expect(owned.filter((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${gi.taskId}:`))).toHaveLength(
+        3,
+      );
     }
   }, 60_000);
 });

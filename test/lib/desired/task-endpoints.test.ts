@@ -345,7 +345,9 @@ describe('desiredForTask', () => {
     const desired = run(fact, taskDefinitionFixture('bridge-api'), { hostPrivateIpv4: '10.0.0.5' });
 
     // Assess
-    expect(new Set(desired.records.map((r) => r.setIdentifier))).toEqual(new Set([`ecs-registrar:${OWNER}:${BR}:us-east-1/prod`]));
+    expect(new Set(desired.records.map((r) => r.setIdentifier))).toEqual(
+      new Set([`ecs-registrar:${OWNER}:${BR}:us-east-1/prod`]),
+    );
     expect(desired.records.every((r) => r.multiValue === true)).toBe(true);
   });
 });

@@ -84,7 +84,7 @@ describe('reconcile: drift cases', () => {
     const stale = {
       Name: 'web.example.com.',
       Type: 'A' as const,
-      SetIdentifier: 'ecs-registrar:test-owner:0123456789abcdef0123456789abcdef',
+      SetIdentifier: 'ecs-registrar:test-owner:0123456789abcdef0123456789abcdef:us-east-1/prod',
       MultiValueAnswer: true,
       TTL: 60,
       ResourceRecords: [{ Value: '10.9.9.9' }],
@@ -412,8 +412,16 @@ describe('reconcile: service aliases', () => {
     world.ecs.deleteService('prod', 'web');
     const third = await reconcileOrFail({}, world.deps());
 
+    // Assess: that would empty cluster prod, so the guard asks for force, however few the entries
+    expect(third.outcome).toBe('refused');
+    expect(third.refusal).toMatch(/every owned entry of cluster prod/);
+    expect(world.route53.records(ZONE_ID).some((r) => r.Name === 'shop.example.com.')).toBe(true);
+
+    // Act: forced
+    const fourth = await reconcileOrFail({ force: true }, world.deps());
+
     // Assess
-    expect(third.outcome).toBe('applied');
+    expect(fourth.outcome).toBe('applied');
     expect(
       world.route53.records(ZONE_ID).filter((r) => r.Name!.includes('shop') || r.SetIdentifier?.includes('service/')),
     ).toEqual([]);

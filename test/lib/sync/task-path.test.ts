@@ -7,7 +7,8 @@ beforeEach(() => world.reset());
 
 const id = (arn: string) => arn.split('/').pop()!;
 const inputs = (events: unknown[]) => events.map((e, i) => ({ id: `m${i + 1}`, body: JSON.stringify(e) }));
-const ownedBy = (arn: string) => world.route53.records(ZONE_ID).filter((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${id(arn)}:`));
+const ownedBy = (arn: string) =>
+  world.route53.records(ZONE_ID).filter((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${id(arn)}:`));
 
 describe('ordering within and across batches', () => {
   test('duplicates and older versions in one batch collapse to the newest: one write, the rest stale', async () => {
