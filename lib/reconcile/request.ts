@@ -21,7 +21,11 @@ export function parseReconcileRequest(payload: unknown): ReconcileRequest {
   if (typeof payload !== 'object' || Array.isArray(payload))
     throw new InvalidRequestError('payload', 'must be a JSON object');
   const p = payload as Record<string, unknown>;
-  if (p['detail-type'] === 'Scheduled Event' || p.source === 'aws.scheduler' || p.source === 'aws.events') return {};
+  if (p['detail-type'] === 'Scheduled Event' || p.source === 'aws.scheduler' || p.source === 'aws.events') {
+    // A schedule's envelope carries no options of ours, but one that says dryRun anywhere is a dry run: a run that
+    // writes when it was asked not to is the one mistake this parser must never make.
+    return saysDryRun(p) ? { dryRun: true } : {};
+  }
   const unknown = Object.keys(p).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0)
     throw new InvalidRequestError(unknown[0]!, `unknown field; allowed: ${[...KNOWN].join(', ')}`);
@@ -41,4 +45,12 @@ export function parseReconcileRequest(payload: unknown): ReconcileRequest {
     out.clusters = p.clusters as string[];
   }
   return out;
+}
+
+function saysDryRun(p: Record<string, unknown>): boolean {
+  const detail = p.detail;
+  return (
+    p.dryRun === true ||
+    (typeof detail === 'object' && detail !== null && (detail as Record<string, unknown>).dryRun === true)
+  );
 }

@@ -32,6 +32,10 @@ describe('reconcile request payload', () => {
     ],
     [{ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, {}],
     [{ source: 'aws.scheduler' }, {}],
+    // dryRun wins in any payload: a schedule's envelope that says it, at the top or in its detail, is a dry run
+    [{ source: 'aws.events', dryRun: true }, { dryRun: true }],
+    [{ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: { dryRun: true } }, { dryRun: true }],
+    [{ source: 'aws.scheduler', detail: { dryRun: false } }, {}],
   ])('%j -> %j', (payload, expected) => {
     expect(parseReconcileRequest(payload)).toEqual(expected);
   });
