@@ -4,12 +4,13 @@ import { AwsReadError } from '../aws/errors';
 import type { Route53Reader } from '../aws/route53-reader';
 import type { Route53Writer } from '../aws/route53-writer';
 import { type Settings, servesCluster } from '../config/settings';
+import { CLUSTER_ATTRIBUTE, isOwnedInstance, markIsAt, ownedTaskMark, type TaskLocation } from '../domain/ownership';
 import type { ServiceEventFact } from '../events/cloudtrail';
 import { InvalidEventError } from '../events/errors';
 import { parseEvent, type RawInput } from '../events/parse';
 import { type TaskFact, taskPhase } from '../events/task-fact';
 import type { Log } from '../observability/log';
-import { type Conflict, type Plan, planChanges, taskSubject } from '../plan/plan';
+import { type Conflict, type EndpointSet, type Plan, planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent } from './current-state';
 import { withdrawStoppedSinceConfirmed } from './recheck';
@@ -79,7 +80,12 @@ interface TaskEntry {
   specs?: TaskSpecs;
   status?: ItemStatus;
   reason?: string;
+  /** Set when the event claimed a stop that ECS contradicts: the batch acts on ECS's fact, the event ends stale. */
+  unconfirmed?: string;
 }
+
+/** How far ahead of this clock an event may be dated (clock skew) before an event for a task ECS does not know is refused. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 /** A RUNNING event that DescribeTasks does not know yet is retried for this long, then treated as stale. */
 const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
@@ -108,6 +114,7 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   //    Service API calls collapse per service to the latest call (detail.eventTime, then position in the batch).
   const tasks = new Map<string, TaskEntry>();
   const services = new Map<string, ServiceEntry>();
+  const region = await deps.ecs.region();
   for (const input of inputs) {
     let parsed: ReturnType<typeof parseEvent>;
     try {
@@ -144,6 +151,15 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
       continue;
     }
     const fact = parsed.fact;
+    if (region && fact.region !== region) {
+      verdict(
+        input.id,
+        'ignored',
+        `task runs in Region ${fact.region}; this registrar serves ${region} (deploy a stack per Region)`,
+        taskSubject(fact.taskId),
+      );
+      continue;
+    }
     if (!servesCluster(deps.settings, fact.clusterName)) {
       verdict(
         input.id,
@@ -153,9 +169,10 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
       );
       continue;
     }
-    const existing = tasks.get(fact.taskArn);
+    const key = ledgerKey(fact);
+    const existing = tasks.get(key);
     if (!existing) {
-      tasks.set(fact.taskArn, { fact, winnerId: input.id });
+      tasks.set(key, { fact, winnerId: input.id });
     } else if (newer(fact, existing.fact)) {
       verdict(
         existing.winnerId,
@@ -163,7 +180,7 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         `superseded by version ${fact.version} in the same batch`,
         taskSubject(fact.taskId),
       );
-      tasks.set(fact.taskArn, { fact, winnerId: input.id });
+      tasks.set(key, { fact, winnerId: input.id });
     } else {
       verdict(
         input.id,
@@ -175,44 +192,47 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   }
 
   // 2. The ledger drops what this container already applied: no AWS call for duplicates and stale events.
-  for (const [arn, entry] of tasks) {
-    const reason = deps.ledger.skipReason(arn, entry.fact.version, taskPhase(entry.fact) === 'stopping');
+  for (const [key, entry] of tasks) {
+    const reason = deps.ledger.skipReason(key, entry.fact.version, taskPhase(entry.fact) === 'stopping');
     if (reason) conclude(entry, 'stale', reason);
   }
 
-  // 3. Registrations from the task definition's labels (cached per revision). Not opted in: nothing to do.
+  // 3. Registrations from the task definition's labels (cached per revision). Not opted in: nothing to do, and no
+  //    ECS call. The event's task definition only filters here; what is registered comes from ECS (step 4).
   const live = () => [...tasks.values()].filter((e) => !e.status);
-  await Promise.all(
-    live().map(async (entry) => {
-      try {
-        entry.specs = await deps.registrations.specsFor(entry.fact.taskDefinitionArn);
-      } catch (err) {
-        failRead(entry, err);
-        return;
-      }
-      const subject = taskSubject(entry.fact.taskId);
-      for (const e of entry.specs.labels.errors) report.problems.push({ subject, message: e.message });
-      for (const w of entry.specs.labels.warnings) deps.log.warn('label warning', { subject, warning: w });
-      if (entry.specs.labels.specs.length === 0) {
-        const why =
-          entry.specs.labels.errors.length > 0
-            ? `no valid registration: ${entry.specs.labels.errors.map((e) => e.message).join('; ')}`
-            : 'no ecs-registrar labels';
-        conclude(entry, entry.specs.labels.errors.length > 0 ? 'invalid' : 'ignored', why);
-      } else if (taskPhase(entry.fact) === 'starting') {
-        conclude(entry, 'ignored', `task is ${entry.fact.lastStatus}, not running yet`);
-      }
-    }),
-  );
+  const readSpecs = (entries: TaskEntry[]) =>
+    Promise.all(
+      entries.map(async (entry) => {
+        try {
+          entry.specs = await deps.registrations.specsFor(entry.fact.taskDefinitionArn);
+        } catch (err) {
+          failRead(entry, err);
+          return;
+        }
+        const subject = taskSubject(entry.fact.taskId);
+        for (const e of entry.specs.labels.errors) report.problems.push({ subject, message: e.message });
+        for (const w of entry.specs.labels.warnings) deps.log.warn('label warning', { subject, warning: w });
+        if (entry.specs.labels.specs.length === 0) {
+          const why =
+            entry.specs.labels.errors.length > 0
+              ? `no valid registration: ${entry.specs.labels.errors.map((e) => e.message).join('; ')}`
+              : 'no ecs-registrar labels';
+          conclude(entry, entry.specs.labels.errors.length > 0 ? 'invalid' : 'ignored', why);
+        } else if (taskPhase(entry.fact) === 'starting') {
+          conclude(entry, 'ignored', `task is ${entry.fact.lastStatus}, not running yet`);
+        }
+      }),
+    );
+  await readSpecs(live());
 
-  // 4. Events are hints, ECS is the truth: a RUNNING event is applied only if DescribeTasks agrees the task is not
-  //    stopping. This is what keeps a late RUNNING event from resurrecting a stopped task in a fresh container.
-  await confirmRunning(
-    live().filter((e) => taskPhase(e.fact) === 'running'),
-    deps,
-    conclude,
-    failRead,
-  );
+  // 4. Events are hints, ECS is the truth: every task left is described (one DescribeTasks per cluster), and the
+  //    batch acts on what ECS says: its task definition, addresses and status, never the event body's. A stop is
+  //    applied only when ECS says the task is stopping or does not know it; a late RUNNING event cannot resurrect a
+  //    stopped task, and a forged stop costs one read.
+  const beforeConfirm = new Map(live().map((e) => [e, e.fact.taskDefinitionArn]));
+  await confirmWithEcs(live(), deps, conclude, failRead);
+  // ECS's task definition, when the event named another: its labels decide.
+  await readSpecs(live().filter((e) => beforeConfirm.get(e) !== e.fact.taskDefinitionArn));
 
   // 5. Desired endpoints, current state, plan.
   const inBatch = live();
@@ -226,8 +246,20 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         .map((e) => ({ fact: e.fact, specs: e.specs! }));
       const desired = await deps.registrations.desired(running);
       report.problems.push(...desired.problems);
-      const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope);
-      const subjects = new Set(inBatch.map((e) => taskSubject(e.fact.taskId)));
+      // ECS gave no address for a registration: what the task has registered stays as it is (never deleted for want
+      // of an address); the event is retried while ECS may still attach one.
+      for (const e of inBatch) {
+        if (!desired.incomplete.has(taskSubject(e.fact.taskId))) continue;
+        if (eventAge(e.fact, deps) > MISSING_TASK_GRACE_MS)
+          conclude(e, 'ignored', 'ECS reports no address for the task; its registrations are kept as they are');
+        else conclude(e, 'retry', 'ECS reports no address for the task yet; its registrations are kept as they are');
+      }
+      const current = withoutMarksElsewhere(
+        await readCurrent(deps.route53Reader, deps.cloudMapReader, scope),
+        inBatch.filter((e) => !e.status && taskPhase(e.fact) === 'stopping'),
+        deps.settings.ownerId,
+      );
+      const subjects = new Set(inBatch.filter((e) => !e.status).map((e) => taskSubject(e.fact.taskId)));
       taskPlan = planChanges({ owner: deps.settings.ownerId, desired, current, inScope: (s) => subjects.has(s) });
     } catch (err) {
       for (const e of inBatch) failRead(e, err);
@@ -277,6 +309,10 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   settleServiceEntries(serviceEntries, report.changes, report.conflicts);
 
   for (const e of tasks.values()) {
+    if (e.unconfirmed && (e.status === 'applied' || e.status === 'unchanged' || !e.status)) {
+      e.status = 'stale';
+      e.reason = e.unconfirmed;
+    }
     verdict(e.winnerId, e.status ?? 'unchanged', e.reason, taskSubject(e.fact.taskId));
     if (e.status === 'retry' || e.status === 'conflict') {
       deps.log.warn('task not fully registered', {
@@ -344,7 +380,20 @@ function isPermanentRead(err: AwsReadError): boolean {
   );
 }
 
-async function confirmRunning(
+/**
+ * One task per location: task ids are unique, but the Region and cluster an event names are the event's word, so a
+ * forged event for another cluster never shares a ledger entry (or a batch entry) with the real task.
+ */
+function ledgerKey(fact: Pick<TaskFact, 'region' | 'clusterName' | 'taskId'>): string {
+  return `${fact.region}/${fact.clusterName}/${fact.taskId}`;
+}
+
+function eventAge(fact: TaskFact, deps: SyncDeps): number {
+  const t = fact.eventTime ? Date.parse(fact.eventTime) : Number.NaN;
+  return Number.isFinite(t) ? deps.now() - t : 0;
+}
+
+async function confirmWithEcs(
   entries: TaskEntry[],
   deps: SyncDeps,
   conclude: (e: TaskEntry, s: ItemStatus, r?: string) => void,
@@ -364,34 +413,83 @@ async function confirmRunning(
         for (const e of group) failRead(e, err);
         return;
       }
-      const api = new Map(result.facts.map((f) => [f.taskArn, f]));
+      const facts = new Map(result.facts.map((f) => [f.taskId, f]));
+      const failures = new Map(result.failures.map((f) => [f.taskId, f]));
       for (const e of group) {
-        const truth = api.get(e.fact.taskArn);
-        if (!truth) {
-          const age = e.fact.eventTime ? deps.now() - Date.parse(e.fact.eventTime) : 0;
-          if (age > MISSING_TASK_GRACE_MS) conclude(e, 'stale', 'ECS no longer knows the task (stopped long ago)');
-          else conclude(e, 'retry', 'DescribeTasks does not know the task yet');
+        const truth = facts.get(e.fact.taskId);
+        if (truth) {
+          adoptTruth(e, truth, conclude);
           continue;
         }
-        if (taskPhase(truth) === 'stopping' || (truth.version ?? -1) > (e.fact.version ?? -1)) {
-          // ECS is ahead of the event: act on the newer state (keep the event's time for the lag metric).
-          e.fact = {
-            ...truth,
-            eventTime: e.fact.eventTime,
-            containers: truth.containers.length > 0 ? truth.containers : e.fact.containers,
-          };
-          if (taskPhase(truth) === 'starting') conclude(e, 'ignored', `task is ${truth.lastStatus}, not running yet`);
+        const failure = failures.get(e.fact.taskId);
+        if (failure?.kind !== 'missing') {
+          conclude(
+            e,
+            'retry',
+            `DescribeTasks in ${e.fact.clusterName} could not read the task: ${failure?.reason ?? 'no answer for it'}`,
+          );
+          continue;
+        }
+        const age = eventAge(e.fact, deps);
+        if (-age > FUTURE_TOLERANCE_MS) {
+          conclude(
+            e,
+            'invalid',
+            `event time ${e.fact.eventTime} is in the future and ECS does not know the task in ${e.fact.clusterName}`,
+          );
+        } else if (taskPhase(e.fact) === 'stopping') {
+          // ECS does not know the task in this cluster: it is gone. The stop withdraws only what is recorded for the
+          // task at this cluster (withoutMarksElsewhere), so naming the wrong cluster deletes nothing.
+        } else if (age > MISSING_TASK_GRACE_MS) {
+          conclude(e, 'stale', 'ECS no longer knows the task (stopped long ago)');
         } else {
-          // Same state, but ECS may know what the event left out (an ENI, the container instance).
-          e.fact = {
-            ...e.fact,
-            eni: e.fact.eni ?? truth.eni,
-            containerInstanceArn: e.fact.containerInstanceArn ?? truth.containerInstanceArn,
-          };
+          conclude(e, 'retry', 'DescribeTasks does not know the task yet');
         }
       }
     }),
   );
+}
+
+/** The entry takes ECS's fact (keeping the event's time for the lag metric); a stop ECS contradicts is not applied. */
+function adoptTruth(e: TaskEntry, truth: TaskFact, conclude: (e: TaskEntry, s: ItemStatus, r?: string) => void): void {
+  const phase = taskPhase(truth);
+  if (taskPhase(e.fact) === 'stopping' && phase !== 'stopping') {
+    if ((e.fact.version ?? -1) > (truth.version ?? -1)) {
+      // ECS may not show the stop yet: the event is retried until it does (or until the dead-letter queue).
+      conclude(
+        e,
+        'retry',
+        `the event says version ${e.fact.version} is stopping; ECS still reports ${truth.lastStatus} at version ${truth.version ?? 'unknown'}`,
+      );
+      return;
+    }
+    e.unconfirmed = `the event says the task is stopping, but ECS reports it ${truth.lastStatus} (desired ${truth.desiredStatus}, version ${truth.version ?? 'unknown'}): stop not applied`;
+  }
+  e.fact = { ...truth, eventTime: e.fact.eventTime };
+  if (phase === 'starting') conclude(e, 'ignored', `task is ${truth.lastStatus}, not running yet`);
+}
+
+/**
+ * The current state a stop may act on: per-task records and instances of the stopping tasks are left out unless
+ * their mark says they were written for the task at the cluster (and Region) ECS was asked about. Marks that do not
+ * say (written by earlier versions) count as here.
+ */
+function withoutMarksElsewhere(current: EndpointSet, stopping: TaskEntry[], owner: string): EndpointSet {
+  if (stopping.length === 0) return current;
+  const at = new Map(
+    stopping.map((e) => [e.fact.taskId, { region: e.fact.region, cluster: e.fact.clusterName } as TaskLocation]),
+  );
+  const records = current.records.filter((r) => {
+    const mark = ownedTaskMark(owner, r.setIdentifier);
+    const where = mark && at.get(mark.taskId);
+    return !where || markIsAt(mark.location, where) !== false;
+  });
+  const instances = current.instances.filter((i) => {
+    const where = isOwnedInstance(owner, i.attributes) ? at.get(i.instanceId) : undefined;
+    const cluster = i.attributes?.[CLUSTER_ATTRIBUTE];
+    return !where || !cluster || cluster === where.cluster;
+  });
+  return { records, instances };
 }
 
 /** Maps write outcomes back to tasks, feeds the ledger, and measures event-to-DNS lag. */
@@ -421,7 +519,7 @@ function settle(entries: TaskEntry[], report: BatchReport, deps: SyncDeps): void
       e.status = changes.length > 0 ? 'applied' : 'unchanged';
     }
     if (deps.dryRun) continue;
-    deps.ledger.record(e.fact.taskArn, e.fact.version, taskPhase(e.fact) === 'stopping');
+    deps.ledger.record(ledgerKey(e.fact), e.fact.version, taskPhase(e.fact) === 'stopping');
     if (changes.length > 0 && e.fact.eventTime) {
       const lag = now - Date.parse(e.fact.eventTime);
       if (Number.isFinite(lag) && lag >= 0) report.lagsMs.push(lag);
