@@ -1,5 +1,5 @@
-import { DASHBOARD_PANELS, METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME } from '../metrics';
-import { cloudTrailServicePattern, taskStateChangePattern } from '../patterns';
+import { DASHBOARD_PANELS, METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME } from './metrics';
+import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
 import { evaluate, IntrinsicError, makeContext } from './intrinsics';
 import { FULL_PARAMETERS } from './probes';
 import { functionProperties, serverlessFunctions } from './sam';
