@@ -39,7 +39,12 @@ const functions = Object.entries(template.Resources)
   .filter(([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild')
   .map(([id, r]) => {
     const entry = r.Metadata.BuildProperties.EntryPoints[0];
-    return { id, entry, name: basename(entry, extname(entry)), options: esbuildOptionsFromSam(r.Metadata.BuildProperties) };
+    return {
+      id,
+      entry,
+      name: basename(entry, extname(entry)),
+      options: esbuildOptionsFromSam(r.Metadata.BuildProperties),
+    };
   });
 
 const sizes = {};

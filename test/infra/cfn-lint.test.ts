@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '..', '..');
 const lint = (file: string) => spawnSync('cfn-lint', [file], { encoding: 'utf8', timeout: 120_000 });
-const installHint = "cfn-lint is not on PATH: install it with `pip install cfn-lint` (see docs/deploy.md)";
+const installHint = 'cfn-lint is not on PATH: install it with `pip install cfn-lint` (see docs/deploy.md)';
 
 test('cfn-lint template.yaml passes', () => {
   const run = lint(join(root, 'template.yaml'));

@@ -29,7 +29,7 @@ interface Need {
   pending?: string;
 }
 
-export const COMMAND_PERMISSIONS: Record<string, Need[]> = {
+const COMMAND_PERMISSIONS: Record<string, Need[]> = {
   '@aws-sdk/client-ecs DescribeTasks': [{ actions: ['ecs:DescribeTasks'] }],
   '@aws-sdk/client-ecs DescribeTaskDefinition': [{ actions: ['ecs:DescribeTaskDefinition'] }],
   '@aws-sdk/client-ecs DescribeContainerInstances': [{ actions: ['ecs:DescribeContainerInstances'] }],
@@ -63,7 +63,8 @@ export const COMMAND_PERMISSIONS: Record<string, Need[]> = {
     {
       actions: ['servicediscovery:GetOperation'],
       scope: 'cloudMap',
-      pending: 'issue 11 Deliver 4: Cloud Map operations tracked with GetOperation (lib/aws/cloudmap.ts, another branch)',
+      pending:
+        'issue 11 Deliver 4: Cloud Map operations tracked with GetOperation (lib/aws/cloudmap.ts, another branch)',
     },
   ],
 };
@@ -97,7 +98,8 @@ function roleStatements(t: Template, roleId: string, params: Record<string, stri
   const docs: Json[] = asList(role.Policies).map((p) => (isObject(p) ? (p.PolicyDocument ?? null) : null));
   for (const arn of asList(role.ManagedPolicyArns)) {
     const id = isObject(arn) && typeof arn.Ref === 'string' ? arn.Ref : undefined;
-    if (!id || t.Resources[id]?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`${roleId}: unknown managed policy`);
+    if (!id || t.Resources[id]?.Type !== 'AWS::IAM::ManagedPolicy')
+      throw new Error(`${roleId}: unknown managed policy`);
     docs.push(t.Resources[id]!.Properties!.PolicyDocument ?? null);
   }
   return docs.flatMap((d) => {
@@ -107,11 +109,7 @@ function roleStatements(t: Template, roleId: string, params: Record<string, stri
 }
 
 const allowed = (statements: JsonObject[]) =>
-  [
-    ...new Set(
-      statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action).map(String)),
-    ),
-  ].sort();
+  [...new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action).map(String)))].sort();
 
 const PARAMETER_SETS: [string, Record<string, string | string[]>, Set<Scope>][] = [
   ['minimal (all clusters, no Cloud Map)', MINIMAL_PARAMETERS, new Set(['always', 'allClusters'])],
@@ -197,7 +195,10 @@ describe('scoping', () => {
   });
 
   test('with every cluster served, ECS reads are pinned to this account and Region', () => {
-    const s = bySid(roleStatements(template, 'SyncFunctionRole', MINIMAL_PARAMETERS), 'EcsDescribeTasksServicesAndHosts')!;
+    const s = bySid(
+      roleStatements(template, 'SyncFunctionRole', MINIMAL_PARAMETERS),
+      'EcsDescribeTasksServicesAndHosts',
+    )!;
     expect(s.Resource).toEqual([
       'arn:aws:ecs:us-east-1:123456789012:task/*',
       'arn:aws:ecs:us-east-1:123456789012:service/*',

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
-import { type CheckReport, checkTemplate, formatProblem, loadTemplate, parseTemplateText, type Template } from '../../tools/template-check';
+import {
+  type CheckReport,
+  checkTemplate,
+  formatProblem,
+  loadTemplate,
+  parseTemplateText,
+  type Template,
+} from '../../tools/template-check';
 import { evaluate, makeContext } from '../../tools/template-check/intrinsics';
 import { MINIMAL_PARAMETERS } from '../../tools/template-check/probes';
 import { failedRules } from '../../tools/template-check/rules';
@@ -194,7 +201,11 @@ describe('broken templates are caught with a readable message', () => {
 
 describe('Rules refuse parameter combinations CloudFormation or CloudWatch would fail on later', () => {
   const withAlarm = (seconds: string, periods: string) =>
-    failedRules(template, { ...MINIMAL_PARAMETERS, ReconcileAlarmPeriodSeconds: seconds, ReconcileAlarmPeriods: periods });
+    failedRules(template, {
+      ...MINIMAL_PARAMETERS,
+      ReconcileAlarmPeriodSeconds: seconds,
+      ReconcileAlarmPeriods: periods,
+    });
 
   test.each([
     ['900', '24'],
@@ -214,7 +225,9 @@ describe('Rules refuse parameter combinations CloudFormation or CloudWatch would
   ])('an alarm window of %s s x %s periods (over a day) is refused by %s', (seconds, periods, rule) => {
     const failed = withAlarm(seconds, periods);
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatch(new RegExp(`^${rule}: with ReconcileAlarmPeriodSeconds ${seconds}, ReconcileAlarmPeriods must be`));
+    expect(failed[0]).toMatch(
+      new RegExp(`^${rule}: with ReconcileAlarmPeriodSeconds ${seconds}, ReconcileAlarmPeriods must be`),
+    );
   });
 
   test('a Cloud Map zone that is also one of HostedZoneIds is refused; distinct zones deploy', () => {
@@ -236,7 +249,12 @@ describe('queue policies: nobody but the two rules (and named redrive principals
   /** IAM condition semantics for the operators the queue policies use; negated operators match a missing key. */
   function conditionHolds(condition: JsonObject, request: Record<string, string | undefined>): boolean {
     const like = (pattern: string, v: string) =>
-      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(v);
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(v);
     return Object.entries(condition).every(([operator, keys]) =>
       Object.entries(keys as JsonObject).every(([key, raw]) => {
         const values = (Array.isArray(raw) ? raw : [raw]).map(String);
@@ -268,7 +286,8 @@ describe('queue policies: nobody but the two rules (and named redrive principals
     );
   }
 
-  const ctxArn = (id: string) => String(evaluate({ 'Fn::GetAtt': [id, 'Arn'] }, makeContext(template, MINIMAL_PARAMETERS)));
+  const ctxArn = (id: string) =>
+    String(evaluate({ 'Fn::GetAtt': [id, 'Arn'] }, makeContext(template, MINIMAL_PARAMETERS)));
 
   test.each(['EventsQueuePolicy', 'EventsDeadLetterQueuePolicy'])('%s lets both rules deliver', (policy) => {
     for (const id of ['TaskStateChangeRule', 'ServiceApiCallRule']) {
@@ -292,13 +311,19 @@ describe('queue policies: nobody but the two rules (and named redrive principals
 
   test('the events queue lets the named redrive principals send, and only them', () => {
     const params = { ...MINIMAL_PARAMETERS, RedrivePrincipalArns: ['arn:aws:iam::123456789012:role/ops-*'] };
-    expect(denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' }, params)).toBe(
-      false,
+    expect(
+      denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' }, params),
+    ).toBe(false);
+    expect(denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/dev' }, params)).toBe(
+      true,
     );
-    expect(denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/dev' }, params)).toBe(true);
     // The dead-letter queue never needs a sender besides the rules: redrive moves messages out of it.
     expect(
-      denied('EventsDeadLetterQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' }, params),
+      denied(
+        'EventsDeadLetterQueuePolicy',
+        { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' },
+        params,
+      ),
     ).toBe(true);
   });
 });

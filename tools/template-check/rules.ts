@@ -29,7 +29,10 @@ function value(expr: Json, ctx: EvalContext): Value {
     case 'Ref': {
       const name = String(arg);
       if (name.startsWith('AWS::')) {
-        const pseudo: Record<string, string> = { 'AWS::Region': ctx.pseudo.region, 'AWS::Partition': ctx.pseudo.partition };
+        const pseudo: Record<string, string> = {
+          'AWS::Region': ctx.pseudo.region,
+          'AWS::Partition': ctx.pseudo.partition,
+        };
         if (name in pseudo) return pseudo[name]!;
         throw new RuleError(`Ref ${name} is not available in a rule`);
       }
@@ -87,7 +90,8 @@ export function checkRules(template: Template): Problem[] {
       problems.push({ path: 'Rules', message: `cannot evaluate: ${e.message}` });
       continue;
     }
-    for (const f of failed) problems.push({ path: joinPath('Rules', f.split(':')[0]!), message: `refuses ${label}: ${f}` });
+    for (const f of failed)
+      problems.push({ path: joinPath('Rules', f.split(':')[0]!), message: `refuses ${label}: ${f}` });
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import ts from 'typescript';
@@ -56,7 +56,10 @@ function enclosingName(node: ts.Node): string | undefined {
     // `const worker = async () => ...` and `private readonly load = () => ...`: the function takes the name.
     if ((ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && n.parent) {
       const p = n.parent;
-      if ((ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p)) && ts.isIdentifier(p.name))
+      if (
+        (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p)) &&
+        ts.isIdentifier(p.name)
+      )
         return p.name.text;
     }
   }
