@@ -1,54 +1,83 @@
-// Bundles each Lambda function (and the CLI) into one minified, tree-shaken file with a source map.
-// Layout: dist/<function>/<function>.js, so the template's `Handler: <function>.handler` resolves the same way
-// it does after `sam build` flattens its esbuild output (see ../shared/aws-facts.md section 6.1).
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// Bundles each Lambda function exactly as `sam build` does, and the CLI.
+//
+// One source of build settings: each function's esbuild flags come from its Metadata.BuildProperties in
+// template.yaml, turned into esbuild options the way aws-lambda-builders' esbuild workflow turns them into command-line
+// flags (--bundle --platform=node, Target/Format/Minify defaults es2020/cjs/true, Sourcemap only when true,
+// External). So dist/<function>/<function>.js is the deployed bundle, byte for byte (test/infra/sam-build.test.ts
+// checks this against a SAM-style build from a clean copy). Layout: dist/<function>/<function>.js, as SAM's
+// artifact holds <function>.js at its root and `Handler: <function>.handler` resolves the same way.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 
 const root = new URL('..', import.meta.url).pathname;
-const functions = readdirSync(join(root, 'functions'))
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => basename(f, '.ts'));
 
-// The EC2 client is three fifths of a bundle and most of its import time, yet only bridge/host-mode tasks and public
-// IPs need it. It is left out and loaded on first use (lib/aws/clients.ts): in Lambda from the runtime's AWS SDK v3,
-// in the CLI from node_modules. template.yaml's esbuild BuildProperties use the same External list.
-export const EXTERNAL = ['@aws-sdk/client-ec2'];
+// CloudFormation short tags (!Ref, !Sub, ...) are irrelevant to Metadata: parse them as plain values, quietly.
+const template = parse(readFileSync(join(root, 'template.yaml'), 'utf8'), { logLevel: 'error' });
 
-const common = {
-  external: EXTERNAL,
+/** SAM's BuildProperties -> esbuild options (aws_lambda_builders/workflows/nodejs_npm_esbuild/esbuild.py). */
+export function esbuildOptionsFromSam(props) {
+  const known = new Set(['EntryPoints', 'External', 'Format', 'Minify', 'Target', 'Sourcemap', 'UseNpmCi']);
+  const unknown = Object.keys(props).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    // A property SAM would pass through and this script would not: the two builds would differ.
+    throw new Error(`template.yaml BuildProperties ${unknown.join(', ')}: not mirrored by scripts/build.mjs`);
+  }
+  return {
+    bundle: true,
+    platform: 'node',
+    target: props.Target ?? 'es2020',
+    format: props.Format ?? 'cjs',
+    minify: props.Minify ?? true,
+    sourcemap: props.Sourcemap === true,
+    external: props.External ?? [],
+  };
+}
+
+const functions = Object.entries(template.Resources)
+  .filter(([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild')
+  .map(([id, r]) => {
+    const entry = r.Metadata.BuildProperties.EntryPoints[0];
+    return {
+      id,
+      entry,
+      name: basename(entry, extname(entry)),
+      options: esbuildOptionsFromSam(r.Metadata.BuildProperties),
+    };
+  });
+
+const sizes = {};
+const bytesOf = (result) =>
+  result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))].bytes;
+for (const fn of functions) {
+  const result = await build({
+    ...fn.options,
+    entryPoints: [join(root, fn.entry)],
+    outdir: join(root, 'dist', fn.name),
+    metafile: true,
+    logLevel: 'warning',
+  });
+  sizes[`dist/${fn.name}/${fn.name}.js`] = bytesOf(result);
+}
+
+// The CLI is not deployed by SAM: it runs on the user's Node (20 or later), with a source map for stack traces.
+// The EC2 client stays external as in the functions (lib/aws/clients.ts loads it on first use from node_modules).
+const cliResult = await build({
+  external: ['@aws-sdk/client-ec2'],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   minify: true,
-  treeShaking: true,
   sourcemap: true,
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
-};
-
-const sizes = {};
-for (const fn of functions) {
-  const outfile = join(root, 'dist', fn, `${fn}.js`);
-  const result = await build({
-    ...common,
-    entryPoints: [join(root, 'functions', `${fn}.ts`)],
-    outfile,
-    target: 'node24',
-  });
-  sizes[`dist/${fn}/${fn}.js`] =
-    result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))].bytes;
-}
-const cli = join(root, 'dist', 'cli', 'ecs-registrar.js');
-const cliResult = await build({
-  ...common,
   entryPoints: [join(root, 'cli', 'ecs-registrar.ts')],
-  outfile: cli,
+  outfile: join(root, 'dist', 'cli', 'ecs-registrar.js'),
   target: 'node20',
 });
-sizes['dist/cli/ecs-registrar.js'] =
-  cliResult.metafile.outputs[Object.keys(cliResult.metafile.outputs).find((o) => o.endsWith('.js'))].bytes;
+sizes['dist/cli/ecs-registrar.js'] = bytesOf(cliResult);
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist', 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);

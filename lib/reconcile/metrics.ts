@@ -3,7 +3,8 @@ import { MetricName } from '../observability/metric-names';
 import type { MetricSink } from '../observability/telemetry';
 import type { ReconcileReport } from './reconcile';
 
-/** One reconcile report -> drift, repair, duration and success metrics (the "last successful run" is ReconcileSucceeded). */
+/** One reconcile report -> drift, repair, duration and success metrics (the "last successful run" is ReconcileSucceeded;
+ * dry runs are never counted as runs). */
 export function recordReconcileMetrics(metrics: MetricSink, report: ReconcileReport): void {
   const status = (s: string) => Object.values(report.counts).reduce((n, byStatus) => n + (byStatus[s] ?? 0), 0);
   const applied = status('applied');
@@ -19,6 +20,9 @@ export function recordReconcileMetrics(metrics: MetricSink, report: ReconcileRep
     MetricUnit.Count,
     report.desired.records + report.desired.instances,
   );
-  const ok = report.outcome === 'converged' || report.outcome === 'applied' || report.outcome === 'planned';
+  // A dry run repairs nothing, so it must not feed the "reconcile not succeeding" alarm: an operator's manual dry runs
+  // would otherwise keep it quiet while the scheduled runs fail. It counts as neither a success nor a failure.
+  if (report.dryRun) return;
+  const ok = report.outcome === 'converged' || report.outcome === 'applied';
   metrics.addMetric(ok ? MetricName.ReconcileSucceeded : MetricName.ReconcileFailed, MetricUnit.Count, 1);
 }

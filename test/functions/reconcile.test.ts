@@ -118,4 +118,32 @@ describe('reconcile metrics', () => {
       ReconcileFailed: 1,
     });
   });
+
+  test.each([
+    ['converged', false, 'ReconcileSucceeded'],
+    ['applied', false, 'ReconcileSucceeded'],
+    ['partial', false, 'ReconcileFailed'],
+    ['planned', true, undefined],
+    ['converged', true, undefined],
+  ])('a %s run with dryRun=%s counts as %s', (outcome, dryRun, counted) => {
+    // Prepare
+    const added: string[] = [];
+    const sink = { addMetric: (name: string) => added.push(name) };
+    const report = {
+      outcome,
+      dryRun,
+      drift: 0,
+      durationMs: 1,
+      counts: {},
+      conflicts: [],
+      desired: { records: 0, instances: 0, runningTasks: 0 },
+    } as unknown as ReconcileReport;
+
+    // Act
+    recordReconcileMetrics(sink, report);
+
+    // Assess: a dry run repairs nothing, so it is neither a success nor a failure
+    const runs = added.filter((n) => n === 'ReconcileSucceeded' || n === 'ReconcileFailed');
+    expect(runs).toEqual(counted ? [counted] : []);
+  });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkBuiltHandlers, formatProblem, loadTemplate, resolveHandlers } from '../../infra/template-check';
+import { checkBuiltHandlers, formatProblem, loadTemplate, resolveHandlers } from '../../tools/template-check';
 
 /**
  * `npm run build` produces one bundle per function, and the bundle each template Handler names exists and exports
@@ -31,7 +31,11 @@ function newestSource(dir: string): number {
 let buildOutput = '';
 
 beforeAll(() => {
-  const sources = Math.max(...['functions', 'lib', 'infra', 'cli'].map((d) => newestSource(join(root, d))));
+  // The bundles depend on the sources and, for their esbuild settings, on template.yaml.
+  const sources = Math.max(
+    statSync(join(root, 'template.yaml')).mtimeMs,
+    ...['functions', 'lib', 'infra', 'cli'].map((d) => newestSource(join(root, d))),
+  );
   const stale = functionNames.filter((n) => !existsSync(bundleOf(n)) || statSync(bundleOf(n)).mtimeMs < sources);
   if (stale.length === 0) return;
   const run = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {

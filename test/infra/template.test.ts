@@ -4,31 +4,26 @@ import {
   type CheckReport,
   checkTemplate,
   formatProblem,
-  loadSamSchema,
   loadTemplate,
   parseTemplateText,
-  Spec,
   type Template,
-} from '../../infra/template-check';
-import type { Json, JsonObject } from '../../infra/template-check/types';
+} from '../../tools/template-check';
+import { evaluate, makeContext } from '../../tools/template-check/intrinsics';
+import { MINIMAL_PARAMETERS } from '../../tools/template-check/probes';
+import { failedRules } from '../../tools/template-check/rules';
+import { isObject, type Json, type JsonObject } from '../../tools/template-check/types';
 
 /**
- * The offline template check (issue 5): the real template passes, and each deliberately broken variant is caught
- * with a readable message naming the place and the reason. Bundles are checked in build.test.ts.
+ * The checks specific to this stack (tools/template-check): the real template passes, and each deliberately broken
+ * variant is caught with a readable message naming the place and the reason. Generic validation (property names and
+ * types, references, schemas) is cfn-lint's (cfn-lint.test.ts); bundles are checked in build.test.ts and
+ * sam-build.test.ts, the roles' actions in iam.test.ts.
  */
 
 const root = resolve(__dirname, '..', '..');
-const CI = process.env.CI === 'true';
-let spec: Spec;
-let template: Template;
-const schema = loadSamSchema(root);
+const template: Template = loadTemplate(resolve(root, 'template.yaml'));
 
-beforeAll(() => {
-  spec = Spec.load(); // about a second: once for the file
-  template = loadTemplate(resolve(root, 'template.yaml'));
-});
-
-const check = (t: Template): CheckReport => checkTemplate(t, { projectRoot: root, spec, samSchema: schema, ci: CI });
+const check = (t: Template): CheckReport => checkTemplate(t, { projectRoot: root });
 const messages = (t: Template): string[] => check(t).problems.map(formatProblem);
 
 /** A deep copy of the real template, changed by `edit`. */
@@ -46,32 +41,10 @@ const statements = (t: Template, id: string): JsonObject[] => {
 };
 
 describe('the real template', () => {
-  test('passes every offline check', () => {
+  test('passes every stack check', () => {
     const report = check(template);
     for (const note of report.notes) console.log(`template check: ${note}`);
     expect(report.problems.map(formatProblem)).toEqual([]);
-  });
-
-  test('is validated against the SAM schema, or says why not (and fails under CI=true)', () => {
-    const report = check(template);
-    if (schema.status === 'loaded') {
-      expect(report.notes).toContainEqual(expect.stringContaining('validated against the SAM schema'));
-    } else {
-      console.log(`SKIPPED SAM schema validation: ${schema.path} not found`);
-      const ci = checkTemplate(template, { projectRoot: root, spec, samSchema: schema, ci: true });
-      expect(ci.problems.map(formatProblem)).toContainEqual(expect.stringContaining('not found: CI must validate'));
-    }
-  });
-
-  test('a missing SAM schema fails under CI=true and is a printed skip elsewhere', () => {
-    const missing = { status: 'missing' as const, path: '/nonexistent/sam.schema.json' };
-    const ci = checkTemplate(template, { projectRoot: root, spec, samSchema: missing, ci: true });
-    expect(ci.problems.map(formatProblem)).toEqual([
-      '(SAM schema): /nonexistent/sam.schema.json not found: CI must validate against the SAM schema (set SAM_SCHEMA_PATH or check out ../shared)',
-    ]);
-    const local = checkTemplate(template, { projectRoot: root, spec, samSchema: missing, ci: false });
-    expect(local.problems).toEqual([]);
-    expect(local.notes).toContainEqual(expect.stringContaining('skipped SAM schema validation'));
   });
 
   test('embeds exactly the event patterns in infra/', () => {
@@ -115,139 +88,6 @@ describe('the YAML parser', () => {
 });
 
 describe('broken templates are caught with a readable message', () => {
-  test('misspelled property on a CloudFormation resource', () => {
-    const broken = variant((t) => {
-      const q = t.Resources.EventsQueue!.Properties;
-      q.VisiblityTimeout = q.VisibilityTimeout!;
-      delete q.VisibilityTimeout;
-    });
-    expect(messages(broken)).toContainEqual(
-      "Resources.EventsQueue.Properties.VisiblityTimeout: unknown property 'VisiblityTimeout' for AWS::SQS::Queue (did you mean 'VisibilityTimeout'?)",
-    );
-  });
-
-  test('misspelled property on a SAM function', () => {
-    const broken = variant((t) => {
-      const f = t.Resources.SyncFunction!.Properties;
-      f.Handlr = f.Handler!;
-      delete f.Handler;
-    });
-    const found = messages(broken);
-    expect(found).toContainEqual(
-      "Resources.SyncFunction.Properties.Handler: SyncFunction has no Handler: expected 'sync.handler'",
-    );
-    if (schema.status === 'loaded') {
-      expect(found).toContainEqual("Resources.SyncFunction.Properties.Handlr: unknown property 'Handlr' (SAM schema)");
-    }
-  });
-
-  test('misspelled property in a SAM event (reported against that event type only)', () => {
-    const broken = variant((t) => {
-      const events = t.Resources.SyncFunction!.Properties.Events as JsonObject;
-      const props = (events.EventsQueue as JsonObject).Properties as JsonObject;
-      props.BatchSze = props.BatchSize!;
-      delete props.BatchSize;
-    });
-    const found = messages(broken);
-    expect(found).toContainEqual('Resources.SyncFunction.Properties.Events.EventsQueue.Properties: set BatchSize');
-    if (schema.status === 'loaded') {
-      expect(found).toContainEqual(
-        "Resources.SyncFunction.Properties.Events.EventsQueue.Properties.BatchSze: unknown property 'BatchSze' (SAM schema)",
-      );
-      expect(found.filter((m) => m.includes('(SAM schema)'))).toHaveLength(1);
-    }
-  });
-
-  test('misspelled property inside a nested property type', () => {
-    const broken = variant((t) => {
-      (t.Resources.TaskStateChangeRule!.Properties.Targets as JsonObject[])[0]!.RetryPolicy = {
-        MaximumRetryAttempt: 3,
-      };
-    });
-    expect(messages(broken)).toContainEqual(
-      "Resources.TaskStateChangeRule.Properties.Targets[0].RetryPolicy.MaximumRetryAttempt: unknown property 'MaximumRetryAttempt' for AWS::Events::Rule Target RetryPolicy (did you mean 'MaximumRetryAttempts'?)",
-    );
-  });
-
-  test('wrong type on a CloudFormation resource', () => {
-    const broken = variant((t) => {
-      t.Resources.EventsQueue!.Properties.VisibilityTimeout = 'six minutes';
-    });
-    expect(messages(broken)).toContainEqual(
-      'Resources.EventsQueue.Properties.VisibilityTimeout: expected an integer for AWS::SQS::Queue, got string "six minutes"',
-    );
-  });
-
-  test('wrong type on a SAM function, checked against AWS::Lambda::Function', () => {
-    const broken = variant((t) => {
-      t.Resources.ReconcileFunction!.Properties.Timeout = { minutes: 15 };
-      t.Resources.ReconcileFunction!.Properties.MemorySize = [1024];
-    });
-    const found = messages(broken);
-    expect(found).toContainEqual(
-      'Resources.ReconcileFunction.Properties.Timeout: expected an integer for AWS::Serverless::Function (as AWS::Lambda::Function), got an object',
-    );
-    expect(found).toContainEqual(
-      'Resources.ReconcileFunction.Properties.MemorySize: expected an integer for AWS::Serverless::Function (as AWS::Lambda::Function), got a list',
-    );
-  });
-
-  test('wrong type in an SQS event, checked against AWS::Lambda::EventSourceMapping', () => {
-    const broken = variant((t) => {
-      const events = t.Resources.SyncFunction!.Properties.Events as JsonObject;
-      ((events.EventsQueue as JsonObject).Properties as JsonObject).ScalingConfig = { MaximumConcurrency: 'two' };
-    });
-    expect(messages(broken)).toContainEqual(
-      'Resources.SyncFunction.Properties.Events.EventsQueue.Properties.ScalingConfig.MaximumConcurrency: expected an integer for SQS event (as AWS::Lambda::EventSourceMapping) ScalingConfig, got string "two"',
-    );
-  });
-
-  test('unknown resource type', () => {
-    const broken = variant((t) => {
-      (t.Resources.EventsDeadLetterQueue as { Type: string }).Type = 'AWS::SQS::Queu';
-    });
-    expect(messages(broken)).toContainEqual(
-      "Resources.EventsDeadLetterQueue.Properties: unknown resource type 'AWS::SQS::Queu' (not in the CloudFormation spec)",
-    );
-  });
-
-  test('dangling Ref', () => {
-    const broken = variant((t) => {
-      t.Resources.EventsQueuePolicy!.Properties.Queues = [{ Ref: 'EventsQueu' }];
-    });
-    expect(messages(broken)).toContainEqual(
-      "Resources.EventsQueuePolicy.Properties.Queues[0].Ref: Ref to unknown 'EventsQueu' (not a parameter, resource or pseudo parameter)",
-    );
-  });
-
-  test('dangling GetAtt, and a GetAtt of an attribute the resource does not have', () => {
-    const broken = variant((t) => {
-      t.Resources.SyncFunction!.Properties.Role = { 'Fn::GetAtt': ['SyncRole', 'Arn'] };
-      t.Resources.EventsQueue!.Properties.RedrivePolicy = {
-        deadLetterTargetArn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arnn'] },
-        maxReceiveCount: 5,
-      };
-    });
-    const found = messages(broken);
-    expect(found).toContainEqual(
-      "Resources.SyncFunction.Properties.Role.Fn::GetAtt: Fn::GetAtt to unknown resource 'SyncRole' (attribute Arn)",
-    );
-    expect(found).toContainEqual(
-      "Resources.EventsQueue.Properties.RedrivePolicy.deadLetterTargetArn.Fn::GetAtt: Fn::GetAtt: AWS::SQS::Queue 'EventsDeadLetterQueue' has no attribute 'Arnn' (it has Arn, QueueName, QueueUrl)",
-    );
-  });
-
-  test('dangling Sub variable', () => {
-    const broken = variant((t) => {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
-      t.Resources.SyncLogGroup!.Properties.LogGroupName = { 'Fn::Sub': '/ecs-registrar/${StackNme}/sync' };
-    });
-    expect(messages(broken)).toContainEqual(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
-      "Resources.SyncLogGroup.Properties.LogGroupName.Fn::Sub: ${StackNme} to unknown 'StackNme' (not a parameter, resource or pseudo parameter)",
-    );
-  });
-
   test('wildcard action', () => {
     const broken = variant((t) => {
       statements(t, 'RegistrarAccessPolicy').push({ Sid: 'Oops', Effect: 'Allow', Action: 'route53:*', Resource: '*' });
@@ -356,5 +196,154 @@ describe('broken templates are caught with a readable message', () => {
     expect(messages(broken)).toContainEqual(
       'Resources.EventsQueuePolicy.Properties.PolicyDocument: each Allow must let only events.amazonaws.com sqs:SendMessage with ArnEquals aws:SourceArn = the rules (TaskStateChangeRule, ServiceApiCallRule)',
     );
+  });
+});
+
+describe('Rules refuse parameter combinations CloudFormation or CloudWatch would fail on later', () => {
+  const withAlarm = (seconds: string, periods: string) =>
+    failedRules(template, {
+      ...MINIMAL_PARAMETERS,
+      ReconcileAlarmPeriodSeconds: seconds,
+      ReconcileAlarmPeriods: periods,
+    });
+
+  test.each([
+    ['900', '24'],
+    ['3600', '24'],
+    ['7200', '12'],
+    ['10800', '8'],
+    ['21600', '4'],
+  ])('an alarm window of %s s x %s periods (at most a day) deploys', (seconds, periods) => {
+    expect(withAlarm(seconds, periods)).toEqual([]);
+  });
+
+  test.each([
+    ['7200', '13', 'ReconcileAlarmWithinOneDay7200'],
+    ['10800', '9', 'ReconcileAlarmWithinOneDay10800'],
+    ['21600', '5', 'ReconcileAlarmWithinOneDay21600'],
+    ['21600', '24', 'ReconcileAlarmWithinOneDay21600'],
+  ])('an alarm window of %s s x %s periods (over a day) is refused by %s', (seconds, periods, rule) => {
+    const failed = withAlarm(seconds, periods);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(
+      new RegExp(`^${rule}: with ReconcileAlarmPeriodSeconds ${seconds}, ReconcileAlarmPeriods must be`),
+    );
+  });
+
+  test('a Cloud Map zone that is also one of HostedZoneIds is refused; distinct zones deploy', () => {
+    const cloudMap = (zones: string[]) =>
+      failedRules(template, {
+        ...MINIMAL_PARAMETERS,
+        CloudMapServiceIds: ['srv-a'],
+        CloudMapHostedZoneIds: zones,
+      });
+    expect(cloudMap([MINIMAL_PARAMETERS.HostedZoneIds![0]!])).toEqual([
+      'CloudMapZonesAreNotRegistrarZones: CloudMapHostedZoneIds must not repeat zones of HostedZoneIds (Cloud Map owns its namespace zones)',
+    ]);
+    expect(cloudMap(['ZCLOUDMAPONLY'])).toEqual([]);
+    expect(cloudMap([''])).toEqual([]);
+  });
+});
+
+describe('queue policies: nobody but the two rules (and named redrive principals) can send', () => {
+  /** IAM condition semantics for the operators the queue policies use; negated operators match a missing key. */
+  function conditionHolds(condition: JsonObject, request: Record<string, string | undefined>): boolean {
+    const like = (pattern: string, v: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(v);
+    return Object.entries(condition).every(([operator, keys]) =>
+      Object.entries(keys as JsonObject).every(([key, raw]) => {
+        const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+        const v = request[key];
+        switch (operator) {
+          case 'ArnEquals':
+            return v !== undefined && values.includes(v);
+          case 'ArnNotEquals':
+            return v === undefined || !values.includes(v);
+          case 'StringNotLike':
+            return v === undefined || !values.some((p) => like(p, v));
+          case 'Bool':
+            return v !== undefined && values.includes(v);
+          default:
+            throw new Error(`operator ${operator} not simulated`);
+        }
+      }),
+    );
+  }
+
+  /** Is sqs:SendMessage over TLS explicitly denied for this request by the queue's policy? */
+  function denied(policyId: string, request: Record<string, string | undefined>, params = MINIMAL_PARAMETERS) {
+    const doc = evaluate(template.Resources[policyId]!.Properties!.PolicyDocument!, makeContext(template, params));
+    const statements = (isObject(doc) ? (doc.Statement as JsonObject[]) : []).filter(
+      (s) => s.Effect === 'Deny' && [s.Action].flat().includes('sqs:SendMessage'),
+    );
+    return statements.some((s) =>
+      conditionHolds((s.Condition ?? {}) as JsonObject, { 'aws:SecureTransport': 'true', ...request }),
+    );
+  }
+
+  const ctxArn = (id: string) =>
+    String(evaluate({ 'Fn::GetAtt': [id, 'Arn'] }, makeContext(template, MINIMAL_PARAMETERS)));
+
+  test.each(['EventsQueuePolicy', 'EventsDeadLetterQueuePolicy'])('%s lets both rules deliver', (policy) => {
+    for (const id of ['TaskStateChangeRule', 'ServiceApiCallRule']) {
+      expect({ id, denied: denied(policy, { 'aws:SourceArn': ctxArn(id) }) }).toEqual({ id, denied: false });
+    }
+  });
+
+  test.each(['EventsQueuePolicy', 'EventsDeadLetterQueuePolicy'])(
+    '%s denies an account identity, another rule and a lookalike sender',
+    (policy) => {
+      expect(denied(policy, { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/Admin' })).toBe(true);
+      expect(denied(policy, { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/other' })).toBe(true);
+      expect(
+        denied(policy, {
+          'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/other',
+          'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/Admin',
+        }),
+      ).toBe(true);
+    },
+  );
+
+  test('the events queue lets the named redrive principals send, and only them', () => {
+    const params = { ...MINIMAL_PARAMETERS, RedrivePrincipalArns: ['arn:aws:iam::123456789012:role/ops-*'] };
+    expect(
+      denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' }, params),
+    ).toBe(false);
+    expect(denied('EventsQueuePolicy', { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/dev' }, params)).toBe(
+      true,
+    );
+    // The dead-letter queue never needs a sender besides the rules: redrive moves messages out of it.
+    expect(
+      denied(
+        'EventsDeadLetterQueuePolicy',
+        { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/ops-oncall' },
+        params,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('operations', () => {
+  test('reconcile runs never overlap: reserved concurrency 1', () => {
+    expect(template.Resources.ReconcileFunction?.Properties?.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  test.each([
+    ['aws', 'us-east-1', 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name='],
+    ['aws-cn', 'cn-north-1', 'https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#dashboards:name='],
+    [
+      'aws-us-gov',
+      'us-gov-west-1',
+      'https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#dashboards:name=',
+    ],
+  ])('the dashboard URL in partition %s uses that partition console', (partition, region, prefix) => {
+    const ctx = makeContext(template, MINIMAL_PARAMETERS, { partition, region });
+    const url = String(evaluate(template.Outputs!.DashboardUrl!.Value!, ctx));
+    expect(url.startsWith(prefix)).toBe(true);
   });
 });

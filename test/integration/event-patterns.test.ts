@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
-import { loadTemplate } from '../../infra/template-check';
-import type { JsonObject } from '../../infra/template-check/types';
+import { loadTemplate } from '../../tools/template-check';
+import type { JsonObject } from '../../tools/template-check/types';
 import { type MotoServer, startMoto } from '../support/moto';
 
 /**

@@ -1,8 +1,8 @@
-import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/observability/metric-names';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lib/observability/metric-names';
 
 /**
  * The CloudWatch metrics contract between the functions (Powertools EMF, lib/observability/metric-names.ts) and
- * template.yaml (alarms, dashboard). The template check asserts that the alarms and the dashboard use only these
+ * template.yaml (alarms, dashboard). The stack checks (tools/template-check) assert that the alarms and the dashboard use only these
  * names, in this namespace, with this dimension, and that the dashboard shows the panels issue 5 asks for.
  */
 export { METRICS_NAMESPACE, SERVICE_NAME };

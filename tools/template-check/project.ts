@@ -1,6 +1,6 @@
-import { DASHBOARD_PANELS, METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME } from '../metrics';
-import { cloudTrailServicePattern, taskStateChangePattern } from '../patterns';
+import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
 import { evaluate, IntrinsicError, makeContext } from './intrinsics';
+import { DASHBOARD_PANELS, METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME } from './metrics';
 import { FULL_PARAMETERS } from './probes';
 import { functionProperties, serverlessFunctions } from './sam';
 import { isObject, type Json, type JsonObject, joinPath, type Problem, type Template } from './types';
@@ -436,7 +436,7 @@ function checkAlarms(t: Template): Problem[] {
     if (p.Namespace === METRICS_NAMESPACE && !(METRICS as readonly string[]).includes(String(p.MetricName))) {
       problems.push({
         path: joinPath(joinPath('Resources', id), 'Properties.MetricName'),
-        message: `${String(p.MetricName)} is not a metric the functions emit (infra/metrics.ts)`,
+        message: `${String(p.MetricName)} is not a metric the functions emit (tools/template-check/metrics.ts)`,
       });
     }
   }
@@ -476,7 +476,7 @@ function checkDashboard(t: Template): Problem[] {
           ];
         }
         if (!(METRICS as readonly string[]).includes(m[1])) {
-          return [{ path, message: `${m[1]} is not a metric the functions emit (infra/metrics.ts)` }];
+          return [{ path, message: `${m[1]} is not a metric the functions emit (tools/template-check/metrics.ts)` }];
         }
       }
     }

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { checkTemplate, formatProblem, loadTemplate, Spec } from './index';
+import { checkTemplate, formatProblem, loadTemplate } from './index';
 
 /**
- * Command line: `node scripts/check-template.mjs [--built] [template.yaml]`. Prints each problem as
+ * Command line: `node scripts/check-template.mjs [--built] [template.yaml]` (after cfn-lint). Prints each problem as
  * `path: message` and exits 1 when there is any. `--built` also checks the bundles in dist/ (run `npm run build`
- * first). CI=true turns a missing SAM schema into a problem.
+ * first).
  */
 function main(argv: string[]): number {
   const built = argv.includes('--built');
@@ -12,7 +12,7 @@ function main(argv: string[]): number {
   const projectRoot = resolve(process.cwd());
   const started = Date.now();
   const template = loadTemplate(resolve(projectRoot, file));
-  const report = checkTemplate(template, { projectRoot, spec: Spec.load(), ci: process.env.CI === 'true', built });
+  const report = checkTemplate(template, { projectRoot, built });
   for (const note of report.notes) console.log(`note: ${note}`);
   for (const p of report.problems) console.error(formatProblem(p));
   const took = ((Date.now() - started) / 1000).toFixed(1);

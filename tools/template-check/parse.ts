@@ -12,6 +12,10 @@ const FUNCTIONS = [
   'And',
   'Base64',
   'Cidr',
+  // Rule-specific functions (the Rules section)
+  'Contains',
+  'EachMemberEquals',
+  'EachMemberIn',
   'Equals',
   'FindInMap',
   'GetAZs',
@@ -26,6 +30,9 @@ const FUNCTIONS = [
   'Sub',
   'ToJsonString',
   'Transform',
+  'ValueOf',
+  'ValueOfAll',
+  'RefAll',
 ] as const;
 
 const toJson = (node: YAMLMap | YAMLSeq): Json => node.toJSON() as Json;
