@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeregisterInstanceCommand,
   ListInstancesCommand,
@@ -6,7 +7,7 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import type { CloudMapInstance } from '../domain/records';
 import type { CloudMapChange } from '../plan/plan';
-import { type BackoffOptions, backoffDelay, realTiming, type Timing } from './backoff';
+import { type BackoffOptions, type RetryOptions, realTiming, retrying, type Timing } from './backoff';
 import { AwsReadError, errorCode, errorMessage, isRetryable } from './errors';
 import type { ChangeOutcome } from './route53-writer';
 
@@ -15,10 +16,24 @@ export type ClientSource<C> = C | (() => C);
 const resolve = <C>(source: ClientSource<C>): (() => C) =>
   typeof source === 'function' ? (source as () => C) : () => source;
 
+export interface CloudMapReaderOptions extends Partial<BackoffOptions> {
+  /** Attempts per read on throttling and transient faults (the client itself makes one: clients.ts). */
+  maxAttempts?: number;
+  timing?: Timing;
+}
+
 export class CloudMapReader {
   private readonly client: () => ServiceDiscoveryClient;
-  constructor(client: ClientSource<ServiceDiscoveryClient>) {
+  private readonly retry: RetryOptions;
+  constructor(client: ClientSource<ServiceDiscoveryClient>, options: CloudMapReaderOptions = {}) {
     this.client = resolve(client);
+    this.retry = {
+      maxAttempts: options.maxAttempts ?? 6,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 8_000,
+      timing: options.timing ?? realTiming,
+      retryable: isRetryable,
+    };
   }
 
   /** Every instance of a service (ListInstances pages of 100), owned or not: the plan decides what it may touch. */
@@ -27,9 +42,8 @@ export class CloudMapReader {
     let NextToken: string | undefined;
     do {
       try {
-        const page = await this.client().send(
-          new ListInstancesCommand({ ServiceId: serviceId, MaxResults: 100, NextToken }),
-        );
+        const input = { ServiceId: serviceId, MaxResults: 100, NextToken };
+        const page = await retrying(() => this.client().send(new ListInstancesCommand(input)), this.retry);
         for (const i of page.Instances ?? []) {
           if (i.Id) out.push({ serviceId, instanceId: i.Id, attributes: { ...(i.Attributes ?? {}) } });
         }
@@ -98,25 +112,35 @@ export class CloudMapWriter {
 
   private async applyOne(change: CloudMapChange): Promise<CloudMapOutcome> {
     const { serviceId, instanceId, attributes } = change.instance;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const out =
+    // One token for every attempt of this registration: a retry after a timeout whose request did reach Cloud Map is
+    // then the same request, not a second operation (aws-facts.md §4, CreatorRequestId).
+    const creatorRequestId = randomUUID();
+    try {
+      const out = await retrying(
+        () =>
           change.action === 'REGISTER'
-            ? await this.client().send(
-                new RegisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId, Attributes: attributes }),
+            ? this.client().send(
+                new RegisterInstanceCommand({
+                  ServiceId: serviceId,
+                  InstanceId: instanceId,
+                  CreatorRequestId: creatorRequestId,
+                  Attributes: attributes,
+                }),
               )
-            : await this.client().send(new DeregisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId }));
-        return { change, status: 'applied', operationId: out.OperationId };
-      } catch (err) {
-        const code = errorCode(err);
-        if (change.action === 'DEREGISTER' && code === 'InstanceNotFound') return { change, status: 'applied', code };
-        const retry = code === 'DuplicateRequest' || isRetryable(err);
-        if (retry && attempt + 1 < this.maxAttempts) {
-          await this.timing.sleep(backoffDelay(attempt, this.backoff, this.timing.random));
-          continue;
-        }
-        return { change, status: PERMANENT.has(code) ? 'rejected' : 'failed', code, message: errorMessage(err) };
-      }
+            : this.client().send(new DeregisterInstanceCommand({ ServiceId: serviceId, InstanceId: instanceId })),
+        {
+          ...this.backoff,
+          maxAttempts: this.maxAttempts,
+          timing: this.timing,
+          // DuplicateRequest: an operation on the same instance is still running; it clears once that one completes.
+          retryable: (err) => errorCode(err) === 'DuplicateRequest' || isRetryable(err),
+        },
+      );
+      return { change, status: 'applied', operationId: out.OperationId };
+    } catch (err) {
+      const code = errorCode(err);
+      if (change.action === 'DEREGISTER' && code === 'InstanceNotFound') return { change, status: 'applied', code };
+      return { change, status: PERMANENT.has(code) ? 'rejected' : 'failed', code, message: errorMessage(err) };
     }
   }
 }

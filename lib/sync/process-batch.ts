@@ -1,4 +1,5 @@
 import type { CloudMapReader, CloudMapWriter } from '../aws/cloudmap';
+import { deadlinePassed, withDeadline } from '../aws/deadline';
 import type { EcsReader } from '../aws/ecs-reader';
 import { AwsReadError } from '../aws/errors';
 import type { Route53Reader } from '../aws/route53-reader';
@@ -81,6 +82,18 @@ interface TaskEntry {
   reason?: string;
 }
 
+export interface BatchOptions {
+  /**
+   * Wall-clock milliseconds since the epoch (functions/sync.ts: the Lambda deadline minus a margin). After it no
+   * stage starts and no AWS call is awaited (deadline.ts); what is not finished by then is returned as a retry, so
+   * one hung call costs a redelivery of the unfinished items, never the whole batch.
+   */
+  deadline?: number;
+}
+
+/** The reason given to the inputs a batch could not finish before its deadline. */
+export const DEADLINE_REASON = "not finished before the invocation's deadline; retried";
+
 /** A RUNNING event that DescribeTasks does not know yet is retried for this long, then treated as stale. */
 const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
 
@@ -89,7 +102,15 @@ const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
  * confirmed against ECS, turned into desired endpoints, diffed against what Route 53 and Cloud Map hold, applied.
  * Every input gets a verdict; one bad input never blocks the others.
  */
-export async function processEventBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
+export function processEventBatch(
+  inputs: readonly RawInput[],
+  deps: SyncDeps,
+  options: BatchOptions = {},
+): Promise<BatchReport> {
+  return withDeadline(options.deadline, () => runBatch(inputs, deps));
+}
+
+async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
   const report: BatchReport = {
     items: [],
     changes: [],
@@ -182,6 +203,7 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
 
   // 3. Registrations from the task definition's labels (cached per revision). Not opted in: nothing to do.
   const live = () => [...tasks.values()].filter((e) => !e.status);
+  outOfTime();
   await Promise.all(
     live().map(async (entry) => {
       try {
@@ -207,6 +229,7 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
 
   // 4. Events are hints, ECS is the truth: a RUNNING event is applied only if DescribeTasks agrees the task is not
   //    stopping. This is what keeps a late RUNNING event from resurrecting a stopped task in a fresh container.
+  outOfTime();
   await confirmRunning(
     live().filter((e) => taskPhase(e.fact) === 'running'),
     deps,
@@ -215,6 +238,7 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   );
 
   // 5. Desired endpoints, current state, plan.
+  outOfTime();
   const inBatch = live();
   let taskPlan: Plan | undefined;
   if (inBatch.length > 0) {
@@ -251,6 +275,10 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   }
 
   // 7. Apply tasks and services together: one Route 53 request per zone for the whole batch while within limits.
+  if (outOfTime()) {
+    taskPlan = undefined;
+    servicePlan = undefined;
+  }
   if (taskPlan || servicePlan) {
     const merged = mergePlans([taskPlan, servicePlan]);
     report.conflicts.push(...merged.conflicts);
@@ -298,6 +326,17 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   for (const p of report.problems) deps.log.warn('registration problem', { subject: p.subject, problem: p.message });
   return report;
 
+  /** Past the deadline, everything still open is concluded as a retry, so no later stage starts work for it. */
+  function outOfTime(): boolean {
+    if (!deadlinePassed()) return false;
+    for (const e of tasks.values()) if (!e.status) conclude(e, 'retry', DEADLINE_REASON);
+    for (const e of services.values()) {
+      if (e.status) continue;
+      e.status = 'retry';
+      e.reason = DEADLINE_REASON;
+    }
+    return true;
+  }
   function conclude(entry: TaskEntry, status: ItemStatus, reason?: string) {
     entry.status = status;
     entry.reason = reason;
