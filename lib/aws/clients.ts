@@ -5,7 +5,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type AwsCallSettings, type Env, loadAwsCallSettings } from '../config/settings';
-import { withinDeadline } from './deadline';
+import { boundedCall } from './deadline';
 
 export interface AwsClients {
   ecs: ECSClient;
@@ -62,20 +62,38 @@ interface SendingClient {
 }
 
 /**
- * Every call of the client bounded by the current deadline (deadline.ts): refused once it has passed, torn down (its
- * abort signal) and abandoned when it passes. Wrapping `send` rather than adding middleware keeps the bound on calls
- * answered by aws-sdk-client-mock too, which replaces the prototype's `send` and runs no middleware.
+ * Every call of the client bounded by its budget and by the current deadline (deadline.ts): refused once the
+ * deadline has passed, torn down (its abort signal) and abandoned when either runs out. Wrapping `send` rather than
+ * adding middleware keeps the bounds on calls answered by aws-sdk-client-mock too, which replaces the prototype's
+ * `send` and runs no middleware.
  */
-function boundByDeadline(client: SendingClient, service: string): void {
+function boundCalls(client: SendingClient, service: string, budgetMs: number): void {
   const proto = Object.getPrototypeOf(client) as SendingClient;
   client.send = (command: unknown, options?: unknown) => {
     // The callback forms of send are not used by the registrar; pass them through untouched.
     if (typeof options === 'function') return proto.send.call(client, command, options);
     const name = (command as { constructor?: { name?: string } })?.constructor?.name?.replace(/Command$/, '');
-    return withinDeadline(`${service} ${name ?? 'call'}`, (signal) =>
-      proto.send.call(client, command, signal ? { ...(options as object), abortSignal: signal } : options),
+    return boundedCall(`${service} ${name ?? 'call'}`, budgetMs, (abortSignal) =>
+      proto.send.call(client, command, { ...(options as object), abortSignal }),
     );
   };
+}
+
+/**
+ * The longest one send may take, retries included: each attempt at most its connection and request timeouts, plus the
+ * SDK's backoff between attempts (100 ms doubling; @smithy/util-retry). A backstop: the handler's own timeouts end a
+ * hung attempt first.
+ */
+export function callBudgetMs(calls: AwsCallSettings, attempts: number): number {
+  let backoff = 0;
+  for (let i = 0; i < attempts - 1; i++) backoff += Math.min(20_000, 100 * 2 ** i);
+  return attempts * (calls.connectTimeoutMs + calls.requestTimeoutMs) + backoff;
+}
+
+/** The SDK's attempts where it owns retries: AWS_MAX_ATTEMPTS, or its default of 3. */
+function sdkAttempts(env: Env): number {
+  const n = Number(env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : 3;
 }
 
 export interface AwsClientOptions {
@@ -109,8 +127,10 @@ const SELF_RETRIED = { maxAttempts: 1 } as const;
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  const calls = options.calls ?? loadAwsCallSettings(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const calls = options.calls ?? loadAwsCallSettings(env);
   const { counter } = options;
+  const budget = { sdk: callBudgetMs(calls, sdkAttempts(env)), single: callBudgetMs(calls, 1) };
   // One handler per client: each keeps its own sockets, as the SDK's default handlers do.
   const requestHandler = () =>
     new NodeHttpHandler({
@@ -119,8 +139,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
     });
-  const bounded = <C>(client: C, service: string): C => {
-    boundByDeadline(client as unknown as SendingClient, service);
+  const bounded = <C>(client: C, service: string, budgetMs = budget.sdk): C => {
+    boundCalls(client as unknown as SendingClient, service, budgetMs);
     if (counter) countCalls(client as unknown as MiddlewareClient, service, counter);
     return client;
   };
@@ -132,6 +152,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     route53: bounded(
       new Route53Client({ region: region ?? 'us-east-1', requestHandler: requestHandler(), ...SELF_RETRIED }),
       'route53',
+      budget.single,
     ),
     get ec2() {
       // A require() inside the getter keeps esbuild from evaluating the module until it is needed.
@@ -159,6 +180,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
           require('@aws-sdk/client-servicediscovery') as typeof import('@aws-sdk/client-servicediscovery')
         ).ServiceDiscoveryClient({ region, requestHandler: requestHandler(), ...SELF_RETRIED }),
         'servicediscovery',
+        budget.single,
       );
       return serviceDiscovery;
     },

@@ -40,39 +40,6 @@ export class Deadline {
     return Math.max(0, this.at - Date.now());
   }
 
-  /**
-   * Runs `work` unless the deadline has passed, and stops waiting for it when the deadline passes: a hung call then
-   * ends in DeadlineExceededError instead of holding the whole invocation until Lambda kills it.
-   */
-  run<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.expired) return Promise.reject(new DeadlineExceededError(what, this.at));
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new DeadlineExceededError(what, this.at));
-      // Registered before `work` starts, so this fires before the SDK's own abort listener and the caller always
-      // sees DeadlineExceededError, whatever error the torn-down request ends in.
-      this.#controller.signal.addEventListener('abort', onAbort, { once: true });
-      const done = () => this.#controller.signal.removeEventListener('abort', onAbort);
-      let started: Promise<T>;
-      try {
-        started = work(this.#controller.signal);
-      } catch (err) {
-        done();
-        reject(err);
-        return;
-      }
-      started.then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (err: unknown) => {
-          done();
-          reject(err);
-        },
-      );
-    });
-  }
-
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
@@ -106,8 +73,59 @@ export function remainingMs(): number {
   return current.getStore()?.remainingMs() ?? Number.POSITIVE_INFINITY;
 }
 
-/** `work` bounded by the current deadline, if there is one. */
-export function withinDeadline<T>(what: string, work: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * A call that outlived its own budget: every attempt the client may make, each at most its connection and request
+ * timeouts. Transient (errors.ts), like the SDK's TimeoutError it backs up.
+ */
+export class CallTimeoutError extends Error {
+  override readonly name = 'CallTimeoutError';
+  constructor(
+    readonly what: string,
+    readonly budgetMs: number,
+  ) {
+    super(`${what}: no answer within ${budgetMs} ms`);
+  }
+}
+
+/**
+ * `work` bounded by its own budget and by the current deadline, if any. The budget is a backstop for the clients'
+ * own timeouts: it ends a hung call that the HTTP handler would not (a stubbed client, a handler that ignores its
+ * timeout), so one hung call is abandoned in its budget and never holds a batch until its deadline.
+ */
+export function boundedCall<T>(what: string, budgetMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = current.getStore();
-  return deadline ? deadline.run(what, work) : work(undefined);
+  if (deadline?.expired) return Promise.reject(new DeadlineExceededError(what, deadline.at));
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const stop = (err: Error) => {
+      // Rejected before the abort, so the caller sees why the call was abandoned, not the SDK's AbortError.
+      reject(err);
+      controller.abort(err);
+    };
+    const onDeadline = () => stop(new DeadlineExceededError(what, deadline?.at ?? Date.now()));
+    deadline?.signal.addEventListener('abort', onDeadline, { once: true });
+    const timer = setTimeout(() => stop(new CallTimeoutError(what, budgetMs)), budgetMs);
+    const done = () => {
+      clearTimeout(timer);
+      deadline?.signal.removeEventListener('abort', onDeadline);
+    };
+    let started: Promise<T>;
+    try {
+      started = work(controller.signal);
+    } catch (err) {
+      done();
+      reject(err);
+      return;
+    }
+    started.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (err: unknown) => {
+        done();
+        reject(err);
+      },
+    );
+  });
 }
