@@ -98,6 +98,7 @@ export function boundedCall<T>(what: string, budgetMs: number, work: (signal: Ab
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
     const stop = (err: Error) => {
+      done();
       // Rejected before the abort, so the caller sees why the call was abandoned, not the SDK's AbortError.
       reject(err);
       controller.abort(err);
@@ -105,10 +106,10 @@ export function boundedCall<T>(what: string, budgetMs: number, work: (signal: Ab
     const onDeadline = () => stop(new DeadlineExceededError(what, deadline?.at ?? Date.now()));
     deadline?.signal.addEventListener('abort', onDeadline, { once: true });
     const timer = setTimeout(() => stop(new CallTimeoutError(what, budgetMs)), budgetMs);
-    const done = () => {
+    function done() {
       clearTimeout(timer);
       deadline?.signal.removeEventListener('abort', onDeadline);
-    };
+    }
     let started: Promise<T>;
     try {
       started = work(controller.signal);

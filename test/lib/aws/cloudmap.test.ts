@@ -99,6 +99,27 @@ describe('CloudMapWriter', () => {
     ]);
   });
 
+  test('a retried registration is the same request: one CreatorRequestId for all its attempts', async () => {
+    // Prepare: the first attempt times out (it may have reached Cloud Map), the second answers
+    sd.on(RegisterInstanceCommand)
+      .rejectsOnce(Object.assign(new Error('socket timeout'), { name: 'TimeoutError' }))
+      .resolves({ OperationId: 'op-4' });
+
+    // Act
+    const [a, b] = await new CloudMapWriter(client, { timing }).apply([register('t1'), register('t2')]);
+
+    // Assess
+    const tokens = sd
+      .commandCalls(RegisterInstanceCommand)
+      .map((c) => [c.args[0].input.InstanceId, c.args[0].input.CreatorRequestId]);
+    expect(tokens).toHaveLength(3);
+    const ofT1 = tokens.filter(([id]) => id === 't1').map(([, token]) => token);
+    const ofT2 = tokens.filter(([id]) => id === 't2').map(([, token]) => token);
+    expect(new Set([...ofT1, ...ofT2]).size).toBe(2);
+    expect(ofT1.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)).toBe(true);
+    expect([a?.status, b?.status]).toEqual(['applied', 'applied']);
+  });
+
   test('DuplicateRequest that never clears ends as failed (retryable), after maxAttempts', async () => {
     // Prepare
     sd.on(DeregisterInstanceCommand).rejects(new DuplicateRequest({ message: 'in progress', ...meta }));
@@ -113,6 +134,21 @@ describe('CloudMapWriter', () => {
 });
 
 describe('CloudMapReader', () => {
+  test('retries a throttled ListInstances itself (its client makes one attempt per send)', async () => {
+    // Prepare
+    sd.on(ListInstancesCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded', ...meta }))
+      .resolves({ Instances: [{ Id: 'a', Attributes: {} }] });
+
+    // Act
+    const all = await new CloudMapReader(client, { timing }).instances('srv-web');
+
+    // Assess
+    expect(all.map((i) => i.instanceId)).toEqual(['a']);
+    expect(sd).toHaveReceivedCommandTimes(ListInstancesCommand, 2);
+    expect(timing.sleep).toHaveBeenCalledTimes(1);
+  });
+
   test('reads every page of ListInstances (100 per page)', async () => {
     // Prepare
     sd.on(ListInstancesCommand)
