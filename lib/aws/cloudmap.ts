@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   DeregisterInstanceCommand,
   GetOperationCommand,
-  type Operation,
   ListInstancesCommand,
+  type Operation,
   RegisterInstanceCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
@@ -164,10 +164,12 @@ export class CloudMapWriter {
     operationId: string,
   ): Promise<{ kind: 'read'; operation: Operation } | { kind: 'unreadable'; code: string; message: string }> {
     try {
-      const out = await retrying(
-        () => this.client().send(new GetOperationCommand({ OperationId: operationId })),
-        { ...this.backoff, maxAttempts: this.maxAttempts, timing: this.timing, retryable: isRetryable },
-      );
+      const out = await retrying(() => this.client().send(new GetOperationCommand({ OperationId: operationId })), {
+        ...this.backoff,
+        maxAttempts: this.maxAttempts,
+        timing: this.timing,
+        retryable: isRetryable,
+      });
       if (!out?.Operation) {
         return { kind: 'unreadable', code: 'OperationUnknown', message: `GetOperation ${operationId}: no operation` };
       }
