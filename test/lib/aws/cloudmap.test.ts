@@ -5,6 +5,7 @@ import {
   InstanceNotFound,
   InvalidInput,
   ListInstancesCommand,
+  type OperationStatus,
   RegisterInstanceCommand,
   ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
@@ -16,7 +17,7 @@ import type { CloudMapChange } from '../../../lib/plan/plan';
 
 const sd = mockClient(ServiceDiscoveryClient);
 const client = new ServiceDiscoveryClient({ region: 'us-east-1' });
-const timing = { now: () => 0, random: () => 0.5, sleep: jest.fn(async () => undefined) };
+const timing = { now: () => 0, random: () => 0.5, sleep: jest.fn(async (_ms: number) => undefined) };
 const instance = (id: string) => ({
   serviceId: 'srv-web',
   instanceId: id,
@@ -138,7 +139,7 @@ describe('CloudMapWriter', () => {
 });
 
 describe('CloudMapWriter follows each operation with GetOperation', () => {
-  const operation = (Status: string, extra: object = {}) => ({ Operation: { Id: 'op-1', Status, ...extra } });
+  const operation = (Status: OperationStatus, extra: object = {}) => ({ Operation: { Id: 'op-1', Status, ...extra } });
 
   test('an operation that ends in SUCCESS after a while is applied; one GetOperation per round while it runs', async () => {
     // Prepare
