@@ -2,7 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { CallCounter } from '../lib/aws/clients';
+import { loadAwsCallSettings } from '../lib/config/settings';
 import { MetricName } from '../lib/observability/metric-names';
 import { createTelemetry } from '../lib/observability/telemetry';
 import { recordReconcileMetrics } from '../lib/reconcile/metrics';
@@ -13,6 +15,7 @@ import { createSyncDeps } from '../lib/runtime';
 const { logger, metrics } = createTelemetry();
 const counter = new CallCounter();
 const deps = createSyncDeps({ log: logger, counter });
+const { deadlineMarginMs } = loadAwsCallSettings();
 
 export class ReconcileRefusedError extends Error {
   override readonly name = 'ReconcileRefusedError';
@@ -22,12 +25,15 @@ export class ReconcileRefusedError extends Error {
  * Scheduled (ScheduleV2) or manual: `{ "dryRun"?: boolean, "clusters"?: string[], "force"?: boolean }`. Returns the
  * JSON report. A run that fails (an ECS read error) or is refused by the deletion guard throws, so the invocation is
  * marked failed: the Errors alarm and the on-failure destination see it, and ReconcileFailed is counted.
+ * A run that reaches the function's remaining time minus REGISTRAR_DEADLINE_MARGIN_MS stops and reports `partial`
+ * (stoppedAtDeadline says what it did not do) instead of being killed by the timeout.
  */
-export const handler = middy(async (event: unknown): Promise<ReconcileReport> => {
+export const handler = middy(async (event: unknown, context: Context): Promise<ReconcileReport> => {
   const request = parseReconcileRequest(event);
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - deadlineMarginMs;
   let report: ReconcileReport;
   try {
-    report = await reconcileOrFail(request, deps, counter);
+    report = await reconcileOrFail(request, deps, counter, { deadline });
   } catch (err) {
     metrics.addMetric(MetricName.ReconcileFailed, MetricUnit.Count, 1);
     logger.error('reconcile failed', { error: (err as Error).message });

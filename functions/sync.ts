@@ -1,7 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadAwsCallSettings } from '../lib/config/settings';
 import { createTelemetry, recordBatchMetrics } from '../lib/observability/telemetry';
 import { createSyncDeps } from '../lib/runtime';
 import { processEventBatch } from '../lib/sync/process-batch';
@@ -9,17 +10,24 @@ import { processEventBatch } from '../lib/sync/process-batch';
 const { logger, metrics } = createTelemetry();
 // Built once per container: settings fail fast here, naming the bad variable; clients, caches and ledger persist.
 const deps = createSyncDeps({ log: logger });
+const { deadlineMarginMs } = loadAwsCallSettings();
 
 /**
  * SQS -> sync. Each record is one EventBridge event. Records that failed for a retryable reason (throttling after
  * retries, a rejected change, ECS not yet knowing a task) come back in batchItemFailures, so SQS redelivers only them
  * and, after maxReceiveCount, moves them to the dead-letter queue. A permanently invalid event is logged with its
  * reason and counted (EventsInvalid) but not returned: redelivery cannot fix it, and its full body is in the log.
+ *
+ * The batch ends before the function's timeout: no work starts and no AWS call is awaited past the remaining time
+ * minus REGISTRAR_DEADLINE_MARGIN_MS, and the records not finished by then come back in batchItemFailures. Without
+ * this, one hung call would hold the invocation until Lambda kills it and SQS redelivers the whole batch.
  */
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - deadlineMarginMs;
   const report = await processEventBatch(
     event.Records.map((r) => ({ id: r.messageId, body: r.body })),
     deps,
+    { deadline },
   );
   recordBatchMetrics(metrics, report);
   for (const item of report.items.filter((i) => i.status === 'invalid')) {

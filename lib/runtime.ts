@@ -30,12 +30,12 @@ export interface RuntimeOptions {
 
 export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: AwsClients } {
   const settings = options.settings ?? loadSettings(options.env ?? process.env);
-  const clients = options.clients ?? createAwsClients(options.counter);
+  const clients = options.clients ?? createAwsClients({ counter: options.counter, env: options.env });
   const timing = options.timing ?? realTiming;
   const rps = options.route53RequestsPerSecond ?? 5;
   const limiter = new RateLimiter(rps, rps, timing);
   const ecs = new EcsReader(clients.ecs, () => clients.ec2);
-  const route53Reader = new Route53Reader(clients.route53, limiter);
+  const route53Reader = new Route53Reader(clients.route53, limiter, { timing });
   return {
     clients,
     settings,
@@ -44,7 +44,7 @@ export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: A
     services: new ServiceRegistrations(settings, new EcsServiceReader(clients.ecs), route53Reader, () => clients.elbv2),
     route53Reader,
     route53Writer: new Route53Writer(clients.route53, { limiter, timing }),
-    cloudMapReader: new CloudMapReader(() => clients.serviceDiscovery),
+    cloudMapReader: new CloudMapReader(() => clients.serviceDiscovery, { timing }),
     cloudMapWriter: new CloudMapWriter(() => clients.serviceDiscovery, { timing }),
     ledger: new VersionLedger(),
     now: () => timing.now(),

@@ -1,3 +1,5 @@
+import { currentDeadline, DeadlineExceededError, remainingMs } from './deadline';
+
 /** Time and randomness are injected so retries and rate limits are testable without real waiting. */
 export interface Timing {
   sleep(ms: number): Promise<void>;
@@ -20,6 +22,34 @@ export interface BackoffOptions {
 export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number): number {
   const cap = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * cap);
+}
+
+export interface RetryOptions extends BackoffOptions {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  timing: Timing;
+  /** Taken before every attempt, retries included (the Route 53 rate limiter). */
+  limiter?: { take(): Promise<void> };
+  retryable: (err: unknown) => boolean;
+}
+
+/**
+ * The one retry loop of the calls the registrar retries itself (Route 53 and Cloud Map; clients.ts says why): full
+ * jitter backoff, every attempt through the limiter, and no sleep that would end past the current deadline (the last
+ * error is thrown instead: sleeping only to be refused at the deadline would waste the invocation's time).
+ */
+export async function retrying<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      await options.limiter?.take();
+      return await attempt();
+    } catch (err) {
+      if (!options.retryable(err) || n + 1 >= options.maxAttempts) throw err;
+      const delay = backoffDelay(n, options, options.timing.random);
+      if (delay >= remainingMs()) throw err;
+      await options.timing.sleep(delay);
+    }
+  }
 }
 
 /**
@@ -55,7 +85,13 @@ export class RateLimiter {
         this.tokens -= 1;
         return;
       }
-      await this.timing.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+      const wait = Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000);
+      // A token that comes only after the deadline is not worth waiting for: the call would be refused anyway.
+      const deadline = currentDeadline();
+      if (deadline && wait >= deadline.remainingMs()) {
+        throw new DeadlineExceededError('waiting for the Route 53 rate limit', deadline.at);
+      }
+      await this.timing.sleep(wait);
     }
   }
 }

@@ -32,6 +32,7 @@ const THROTTLING = new Set([
 ]);
 const TRANSIENT = new Set([
   'TimeoutError',
+  'CallTimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
   'ECONNRESET',

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { normaliseName } from '../domain/dns-name';
 import type { DnsRecord } from '../domain/records';
-import { AwsReadError } from './errors';
+import { type BackoffOptions, type RetryOptions, realTiming, retrying, type Timing } from './backoff';
+import { AwsReadError, isRetryable } from './errors';
 import { bareZoneId, fromResourceRecordSet, reversedName } from './route53-records';
 
 export interface ZoneInfo {
@@ -21,17 +22,34 @@ interface Limiter {
   take(): Promise<void>;
 }
 
+export interface Route53ReaderOptions extends Partial<BackoffOptions> {
+  /** Attempts per read on throttling and transient faults (the client itself makes one: clients.ts). */
+  maxAttempts?: number;
+  timing?: Timing;
+}
+
 /**
  * Reads Route 53. SDK v3 has no paginator for ListResourceRecordSets (aws-facts.md §3.2): the three-part token loop is
  * here. Zone domains are cached for the life of the container (one GetHostedZone per zone), since they never change.
  */
 export class Route53Reader {
   private readonly zones = new Map<string, Promise<ZoneInfo>>();
+  private readonly retry: RetryOptions;
 
   constructor(
     private readonly client: Route53Client,
-    private readonly limiter?: Limiter,
-  ) {}
+    limiter?: Limiter,
+    options: Route53ReaderOptions = {},
+  ) {
+    this.retry = {
+      maxAttempts: options.maxAttempts ?? 8,
+      baseDelayMs: options.baseDelayMs ?? 250,
+      maxDelayMs: options.maxDelayMs ?? 20_000,
+      timing: options.timing ?? realTiming,
+      limiter,
+      retryable: isRetryable,
+    };
+  }
 
   zone(zoneId: string): Promise<ZoneInfo> {
     const id = bareZoneId(zoneId);
@@ -52,8 +70,7 @@ export class Route53Reader {
 
   private async fetchZone(id: string): Promise<ZoneInfo> {
     try {
-      await this.limiter?.take();
-      const out = await this.client.send(new GetHostedZoneCommand({ Id: id }));
+      const out = await retrying(() => this.client.send(new GetHostedZoneCommand({ Id: id })), this.retry);
       return {
         id,
         domain: normaliseName(out.HostedZone?.Name ?? ''),
@@ -107,15 +124,13 @@ export class Route53Reader {
     for (;;) {
       let page: ListResourceRecordSetsCommandOutput;
       try {
-        await this.limiter?.take();
-        page = await this.client.send(
-          new ListResourceRecordSetsCommand({
-            HostedZoneId: zoneId,
-            StartRecordName: token.name,
-            StartRecordType: token.name ? token.type : undefined,
-            StartRecordIdentifier: token.name && token.type ? token.identifier : undefined,
-          }),
-        );
+        const input = {
+          HostedZoneId: zoneId,
+          StartRecordName: token.name,
+          StartRecordType: token.name ? token.type : undefined,
+          StartRecordIdentifier: token.name && token.type ? token.identifier : undefined,
+        };
+        page = await retrying(() => this.client.send(new ListResourceRecordSetsCommand(input)), this.retry);
       } catch (err) {
         throw AwsReadError.wrap('route53', 'ListResourceRecordSets', err);
       }

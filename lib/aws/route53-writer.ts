@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { type DnsRecord, resourceRecordCount, valueCharacters } from '../domain/records';
 import type { Route53Change } from '../plan/plan';
-import { type BackoffOptions, backoffDelay, realTiming, type Timing } from './backoff';
+import { type BackoffOptions, realTiming, retrying, type Timing } from './backoff';
 import { errorCode, errorMessage, isRetryable } from './errors';
 import { sdkChange } from './route53-records';
 
@@ -23,7 +23,10 @@ export interface Route53WriterOptions extends Partial<BackoffOptions> {
   /** Route 53 per-request limits (aws-facts.md §3.1): ResourceRecord elements and value characters. */
   maxRecordsPerRequest?: number;
   maxValueCharactersPerRequest?: number;
-  /** Attempts per change batch on Throttling / PriorRequestNotComplete / transient faults. */
+  /**
+   * Attempts per change batch on Throttling / PriorRequestNotComplete / transient faults. This loop is the only one:
+   * the Route 53 client makes a single attempt per send (clients.ts).
+   */
   maxAttempts?: number;
   timing?: Timing;
   limiter?: { take(): Promise<void> };
@@ -54,7 +57,8 @@ const BATCH_REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
  *   instead of the registrar clobbering it (optimistic concurrency through atomic batches);
  * - writes to one zone are sequential (Route 53 rejects overlapping requests with PriorRequestNotComplete); zones
  *   are written in parallel;
- * - Throttling and PriorRequestNotComplete are retried with full-jitter backoff, never by splitting the batch;
+ * - Throttling and PriorRequestNotComplete are retried with full-jitter backoff, never by splitting the batch, each
+ *   attempt through the rate limiter; a retry that could not finish before the invocation's deadline is not made;
  * - InvalidChangeBatch bisects the batch: the good halves are applied and each offending change is reported with
  *   AWS's message, in about 2·log2(n) extra requests;
  * - changes that share an `atomicGroup` (a service's alias records and the ownership record that covers them) always
@@ -162,22 +166,29 @@ export class Route53Writer {
     return [...left, ...right];
   }
 
-  /** Sends one batch, retrying throttling; returns the final error, or undefined on success. */
+  /** Sends one batch, retrying throttling (every attempt through the limiter); the final error, or undefined. */
   private async send(zoneId: string, batch: Unit[]): Promise<unknown> {
     const command = new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: { Comment: 'ecs-registrar', Changes: batch.flatMap((u) => u.sdk) },
     });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.options.limiter?.take();
-        this.options.onRequest?.(zoneId, batch.length);
-        await this.client.send(command);
-        return undefined;
-      } catch (err) {
-        if (!isRetryable(err) || attempt + 1 >= this.maxAttempts) return err;
-        await this.timing.sleep(backoffDelay(attempt, this.backoff, this.timing.random));
-      }
+    try {
+      await retrying(
+        () => {
+          this.options.onRequest?.(zoneId, batch.length);
+          return this.client.send(command);
+        },
+        {
+          ...this.backoff,
+          maxAttempts: this.maxAttempts,
+          timing: this.timing,
+          limiter: this.options.limiter,
+          retryable: isRetryable,
+        },
+      );
+      return undefined;
+    } catch (err) {
+      return err;
     }
   }
 }

@@ -110,6 +110,42 @@ function integer(value: string | undefined, variable: string, fallback: number, 
   return n;
 }
 
+/**
+ * Bounds on every AWS call, separate from Settings because the clients are built from them before (and without) the
+ * stack settings: the CLI and tests build clients too. Each variable fails fast with its name, like the settings.
+ */
+export interface AwsCallSettings {
+  /** Time to establish a TCP (and TLS) connection to an AWS endpoint. */
+  connectTimeoutMs: number;
+  /** Time for one request, from sending it to the end of the response: one attempt, not the retries. */
+  requestTimeoutMs: number;
+  /**
+   * Time kept back from the Lambda deadline: no AWS call starts, and none is awaited, past the function's remaining
+   * time minus this, so the batch report and metrics are still returned in time.
+   */
+  deadlineMarginMs: number;
+}
+
+export const AWS_CALL_VARIABLES = {
+  connectTimeoutMs: 'REGISTRAR_AWS_CONNECT_TIMEOUT_MS',
+  requestTimeoutMs: 'REGISTRAR_AWS_REQUEST_TIMEOUT_MS',
+  deadlineMarginMs: 'REGISTRAR_DEADLINE_MARGIN_MS',
+} as const;
+
+/** AWS API calls answer in well under a second; a few seconds means a hung connection, not a slow service. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+export const DEFAULT_DEADLINE_MARGIN_MS = 3_000;
+
+export function loadAwsCallSettings(env: Env = process.env): AwsCallSettings {
+  const v = AWS_CALL_VARIABLES;
+  return {
+    connectTimeoutMs: integer(env[v.connectTimeoutMs], v.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 1, 120_000),
+    requestTimeoutMs: integer(env[v.requestTimeoutMs], v.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 1, 900_000),
+    deadlineMarginMs: integer(env[v.deadlineMarginMs], v.deadlineMarginMs, DEFAULT_DEADLINE_MARGIN_MS, 0, 600_000),
+  };
+}
+
 /** Whether the stack serves tasks of this cluster (REGISTRAR_CLUSTERS, empty = all). */
 export function servesCluster(settings: Settings, clusterName: string): boolean {
   return settings.clusters.length === 0 || settings.clusters.includes(clusterName);

@@ -1,4 +1,5 @@
 import type { CallCounter } from '../aws/clients';
+import { DeadlineExceededError, deadlinePassed, withDeadline } from '../aws/deadline';
 import { AwsReadError } from '../aws/errors';
 import type { DnsRecord } from '../domain/records';
 import { clusterNameOf } from '../events/arn';
@@ -57,7 +58,17 @@ export interface ReconcileReport {
   /** Owned subjects outside what this run can see (another cluster or Region, or no recorded location): never deleted. */
   outsideView: { subject: string; entries: number; where: string; hint: string }[];
   refusal?: string;
+  /** Set when the run reached its deadline: what it did not do. The run is then `partial`; the next one goes on. */
+  stoppedAtDeadline?: string;
   awsCalls: Record<string, number>;
+}
+
+export interface ReconcileOptions {
+  /**
+   * Wall-clock milliseconds since the epoch (functions/reconcile.ts: the Lambda deadline minus a margin). No AWS call
+   * is awaited past it (deadline.ts); a run that reaches it ends `partial` instead of being killed by Lambda.
+   */
+  deadline?: number;
 }
 
 export const CHANGES_SHOWN = 200;
@@ -101,6 +112,47 @@ interface Judgement {
  * cluster. An ECS read error fails the run: it is never read as "no tasks".
  */
 export async function reconcile(
+  request: ReconcileRequest,
+  deps: SyncDeps,
+  counter?: CallCounter,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
+  const started = deps.now();
+  const callsBefore = counter ? { ...counter.toJSON() } : {};
+  try {
+    return await withDeadline(options.deadline, () => reconcileRun(request, deps, counter));
+  } catch (err) {
+    if (options.deadline === undefined || !causedByDeadline(err)) throw err;
+    // Out of time while reading: nothing was planned, so nothing was written; the next run starts over.
+    const base = {
+      dryRun: !!request.dryRun,
+      forced: !!request.force,
+      region: (await deps.ecs.region()) ?? 'unknown',
+      clusters: request.clusters ?? deps.settings.clusters,
+      started,
+      callsBefore,
+      counter,
+    };
+    const stopped = `the run reached its deadline while reading (${(err as Error).message}); nothing was planned or applied`;
+    deps.log.warn('reconcile stopped at its deadline', { stoppedAtDeadline: stopped });
+    return buildReport(base, deps, {
+      plan: { changes: [], conflicts: [], unchanged: 0 },
+      changes: [],
+      problems: [],
+      judged: { running: new Map(), gone: new Set(), held: new Map(), outside: new Map() },
+      owned: { records: 0, instances: 0 },
+      desired: { records: 0, instances: 0, runningTasks: 0 },
+      stoppedAtDeadline: stopped,
+    });
+  }
+}
+
+function causedByDeadline(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof DeadlineExceededError) return true;
+  return false;
+}
+
+async function reconcileRun(
   request: ReconcileRequest,
   deps: SyncDeps,
   counter?: CallCounter,
@@ -175,9 +227,9 @@ export async function reconcile(
   }
   const desired = await deps.registrations.desired(withSpecs);
   problems.push(...desired.problems);
-  for (const subject of desired.incomplete) judged.held.set(subject, 'ECS reports no address for a registration');
-
-  const keep = new Set<string>([...judged.held.keys(), ...judged.outside.keys()]);
+  // A registration ECS gives no address for (a label asking for AAAA on an IPv4-only task) is a reported problem; what
+  // the task has registered is kept rather than deleted as no longer desired.
+  const keep = new Set<string>([...judged.held.keys(), ...judged.outside.keys(), ...desired.incomplete]);
   await desireServices(deps, clusters, desired, problems, keep);
   const clusterScope = new Set(clusters);
   for (const s of owned.values()) {
@@ -195,11 +247,18 @@ export async function reconcile(
     owned.get(subject)?.cluster ?? judged.running.get(subject.slice('task:'.length))?.clusterName;
   const refusal = guardRefusal(plan, owned, clusterOf, deps);
 
-  // 5. Apply (unless dry, or refused and not forced).
-  const applyNow = !dryRun && (!refusal || forced);
+  // 5. Apply (unless dry, or refused and not forced, or out of time: a plan is applied whole or not started).
+  let stoppedAtDeadline = deadlinePassed()
+    ? `the run reached its deadline after planning; the ${plan.changes.length} planned change(s) were not applied`
+    : undefined;
+  const applyNow = !dryRun && (!refusal || forced) && !stoppedAtDeadline;
   const changes = await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, !applyNow);
   // The same second look at ECS as the event path (recheck.ts): a task that stopped after our ECS read, whose stop the
   // sync function applied before our write landed, is withdrawn now instead of at the next run.
+  if (applyNow && deadlinePassed()) {
+    stoppedAtDeadline =
+      'the run reached its deadline while applying; the changes it could not finish are reported as failed';
+  }
   if (applyNow) {
     const written = withSpecs.map((w): WrittenTask => ({ fact: w.fact, specs: w.specs }));
     changes.push(...(await withdrawStoppedSinceConfirmed(written, changes, deps)));
@@ -214,6 +273,7 @@ export async function reconcile(
     refusal,
     problems,
     judged,
+    stoppedAtDeadline,
     entriesOf: (subject) => owned.get(subject)?.entries ?? 0,
     owned: { records: ownedRecords.length, instances: ownedInstances.length },
     desired: { records: desired.records.length, instances: desired.instances.length, runningTasks: withSpecs.length },
@@ -415,6 +475,7 @@ function buildReport(
     owned: ReconcileReport['owned'];
     desired: ReconcileReport['desired'];
     refusedEarly?: boolean;
+    stoppedAtDeadline?: string;
   },
 ): ReconcileReport {
   const counts: Record<string, Record<string, number>> = {};
@@ -429,17 +490,19 @@ function buildReport(
   const held = [...r.judged.held].map(([subject, reason]) => ({ subject, reason }));
   const outcome: ReconcileOutcome = r.refusedEarly
     ? 'refused'
-    : r.refusal && !base.forced && !base.dryRun
-      ? 'refused'
-      : base.dryRun
-        ? r.plan.changes.length === 0 && held.length === 0
-          ? 'converged'
-          : 'planned'
-        : rejected.length > 0 || held.length > 0
-          ? 'partial'
-          : r.plan.changes.length === 0
+    : r.stoppedAtDeadline
+      ? 'partial'
+      : r.refusal && !base.forced && !base.dryRun
+        ? 'refused'
+        : base.dryRun
+          ? r.plan.changes.length === 0 && held.length === 0
             ? 'converged'
-            : 'applied';
+            : 'planned'
+          : rejected.length > 0 || held.length > 0
+            ? 'partial'
+            : r.plan.changes.length === 0
+              ? 'converged'
+              : 'applied';
   return {
     outcome,
     dryRun: base.dryRun,
@@ -460,6 +523,7 @@ function buildReport(
     held,
     outsideView: [...r.judged.outside].map(([subject, o]) => ({ subject, entries: r.entriesOf?.(subject) ?? 0, ...o })),
     refusal: r.refusal,
+    ...(r.stoppedAtDeadline ? { stoppedAtDeadline: r.stoppedAtDeadline } : {}),
     awsCalls: diffCalls(base.callsBefore, base.counter?.toJSON() ?? {}),
   };
 }
@@ -499,9 +563,10 @@ export async function reconcileOrFail(
   request: ReconcileRequest,
   deps: SyncDeps,
   counter?: CallCounter,
+  options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
   try {
-    return await reconcile(request, deps, counter);
+    return await reconcile(request, deps, counter, options);
   } catch (err) {
     if (err instanceof AwsReadError)
       throw new ReconcileError(`reconcile failed, nothing applied: ${err.message}`, { cause: err });

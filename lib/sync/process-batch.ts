@@ -1,4 +1,5 @@
 import type { CloudMapReader, CloudMapWriter } from '../aws/cloudmap';
+import { deadlinePassed, withDeadline } from '../aws/deadline';
 import type { EcsReader } from '../aws/ecs-reader';
 import { AwsReadError } from '../aws/errors';
 import type { Route53Reader } from '../aws/route53-reader';
@@ -87,6 +88,18 @@ interface TaskEntry {
 /** How far ahead of this clock an event may be dated (clock skew) before an event for a task ECS does not know is refused. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
+export interface BatchOptions {
+  /**
+   * Wall-clock milliseconds since the epoch (functions/sync.ts: the Lambda deadline minus a margin). After it no
+   * stage starts and no AWS call is awaited (deadline.ts); what is not finished by then is returned as a retry, so
+   * one hung call costs a redelivery of the unfinished items, never the whole batch.
+   */
+  deadline?: number;
+}
+
+/** The reason given to the inputs a batch could not finish before its deadline. */
+export const DEADLINE_REASON = "not finished before the invocation's deadline; retried";
+
 /** A RUNNING event that DescribeTasks does not know yet is retried for this long, then treated as stale. */
 const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
 
@@ -95,7 +108,15 @@ const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
  * confirmed against ECS, turned into desired endpoints, diffed against what Route 53 and Cloud Map hold, applied.
  * Every input gets a verdict; one bad input never blocks the others.
  */
-export async function processEventBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
+export function processEventBatch(
+  inputs: readonly RawInput[],
+  deps: SyncDeps,
+  options: BatchOptions = {},
+): Promise<BatchReport> {
+  return withDeadline(options.deadline, () => runBatch(inputs, deps));
+}
+
+async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
   const report: BatchReport = {
     items: [],
     changes: [],
@@ -223,18 +244,21 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         }
       }),
     );
+  outOfTime();
   await readSpecs(live());
 
   // 4. Events are hints, ECS is the truth: every task left is described (one DescribeTasks per cluster), and the
   //    batch acts on what ECS says: its task definition, addresses and status, never the event body's. A stop is
   //    applied only when ECS says the task is stopping or does not know it; a late RUNNING event cannot resurrect a
   //    stopped task, and a forged stop costs one read.
+  outOfTime();
   const beforeConfirm = new Map(live().map((e) => [e, e.fact.taskDefinitionArn]));
   await confirmWithEcs(live(), deps, conclude, failRead);
   // ECS's task definition, when the event named another: its labels decide.
   await readSpecs(live().filter((e) => beforeConfirm.get(e) !== e.fact.taskDefinitionArn));
 
   // 5. Desired endpoints, current state, plan.
+  outOfTime();
   const inBatch = live();
   let taskPlan: Plan | undefined;
   if (inBatch.length > 0) {
@@ -246,21 +270,21 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
         .map((e) => ({ fact: e.fact, specs: e.specs! }));
       const desired = await deps.registrations.desired(running);
       report.problems.push(...desired.problems);
-      // ECS gave no address for a registration: what the task has registered stays as it is (never deleted for want
-      // of an address); the event is retried while ECS may still attach one.
-      for (const e of inBatch) {
-        if (!desired.incomplete.has(taskSubject(e.fact.taskId))) continue;
-        if (eventAge(e.fact, deps) > MISSING_TASK_GRACE_MS)
-          conclude(e, 'ignored', 'ECS reports no address for the task; its registrations are kept as they are');
-        else conclude(e, 'retry', 'ECS reports no address for the task yet; its registrations are kept as they are');
-      }
+      // ECS gave no address for a registration: what the task has registered is kept as it is (never deleted for want
+      // of an address; the problem is reported). Not retried: ECS reports the addresses of a RUNNING task, so a
+      // missing one is a label asking for what the task does not have (AAAA without IPv6), not a passing state.
       const current = withoutMarksElsewhere(
         await readCurrent(deps.route53Reader, deps.cloudMapReader, scope),
-        inBatch.filter((e) => !e.status && taskPhase(e.fact) === 'stopping'),
+        inBatch.filter((e) => taskPhase(e.fact) === 'stopping'),
         deps.settings.ownerId,
       );
-      const subjects = new Set(inBatch.filter((e) => !e.status).map((e) => taskSubject(e.fact.taskId)));
-      taskPlan = planChanges({ owner: deps.settings.ownerId, desired, current, inScope: (s) => subjects.has(s) });
+      const subjects = new Set(inBatch.map((e) => taskSubject(e.fact.taskId)));
+      taskPlan = planChanges({
+        owner: deps.settings.ownerId,
+        desired,
+        current,
+        inScope: (s) => subjects.has(s) && !desired.incomplete.has(s),
+      });
     } catch (err) {
       for (const e of inBatch) failRead(e, err);
     }
@@ -283,6 +307,10 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   }
 
   // 7. Apply tasks and services together: one Route 53 request per zone for the whole batch while within limits.
+  if (outOfTime()) {
+    taskPlan = undefined;
+    servicePlan = undefined;
+  }
   if (taskPlan || servicePlan) {
     const merged = mergePlans([taskPlan, servicePlan]);
     report.conflicts.push(...merged.conflicts);
@@ -334,6 +362,17 @@ export async function processEventBatch(inputs: readonly RawInput[], deps: SyncD
   for (const p of report.problems) deps.log.warn('registration problem', { subject: p.subject, problem: p.message });
   return report;
 
+  /** Past the deadline, everything still open is concluded as a retry, so no later stage starts work for it. */
+  function outOfTime(): boolean {
+    if (!deadlinePassed()) return false;
+    for (const e of tasks.values()) if (!e.status) conclude(e, 'retry', DEADLINE_REASON);
+    for (const e of services.values()) {
+      if (e.status) continue;
+      e.status = 'retry';
+      e.reason = DEADLINE_REASON;
+    }
+    return true;
+  }
   function conclude(entry: TaskEntry, status: ItemStatus, reason?: string) {
     entry.status = status;
     entry.reason = reason;

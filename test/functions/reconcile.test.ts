@@ -1,3 +1,9 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  type ChangeResourceRecordSetsCommandOutput,
+  ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandOutput,
+} from '@aws-sdk/client-route-53';
 import { recordReconcileMetrics } from '../../lib/reconcile/metrics';
 import type { ReconcileReport } from '../../lib/reconcile/reconcile';
 import { InvalidRequestError, parseReconcileRequest } from '../../lib/reconcile/request';
@@ -82,6 +88,52 @@ describe('functions/reconcile', () => {
       /deletes 15 of 15 owned entries \(100%\), more than REGISTRAR_MAX_DELETE_PERCENT=50/,
     );
   });
+});
+
+describe('functions/reconcile at its deadline', () => {
+  /** Remaining time such that the run's deadline (minus the default 3 s margin) is `ms` away. */
+  const endingIn = (ms: number) => ({ ...lambdaContext, getRemainingTimeInMillis: () => 3_000 + ms });
+
+  test('a read that hangs past the deadline ends the run there: partial, nothing planned or written', async () => {
+    // Prepare: drift to repair, and Route 53 reads that never answer
+    world.runningTask(world.webTaskDefinition(), '10.0.0.1');
+    const before = world.route53.snapshot(ZONE_ID);
+    world.mocks.route53
+      .on(ListResourceRecordSetsCommand)
+      .callsFake(() => new Promise<ListResourceRecordSetsCommandOutput>(() => undefined));
+    const started = Date.now();
+
+    // Act
+    const report = await handler()({}, endingIn(800));
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(report.outcome).toBe('partial');
+    expect(report.stoppedAtDeadline).toMatch(
+      /deadline while reading .*route53 ListResourceRecordSets.*nothing was planned/,
+    );
+    expect(report.totalChanges).toBe(0);
+    expect(world.route53.snapshot(ZONE_ID)).toEqual(before);
+  }, 30_000);
+
+  test('a write that hangs past the deadline ends the run there: partial, the change reported as failed', async () => {
+    // Prepare
+    world.runningTask(world.webTaskDefinition(), '10.0.0.1');
+    world.mocks.route53
+      .on(ChangeResourceRecordSetsCommand)
+      .callsFake(() => new Promise<ChangeResourceRecordSetsCommandOutput>(() => undefined));
+    const started = Date.now();
+
+    // Act
+    const report = await handler()({}, endingIn(800));
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(report.outcome).toBe('partial');
+    expect(report.stoppedAtDeadline).toMatch(/deadline while applying/);
+    expect(report.rejected.length).toBeGreaterThan(0);
+    expect(report.rejected.every((r) => r.code === 'DeadlineExceededError')).toBe(true);
+  }, 30_000);
 });
 
 describe('reconcile metrics', () => {

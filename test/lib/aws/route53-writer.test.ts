@@ -144,6 +144,21 @@ describe('Route53Writer', () => {
     expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
   });
 
+  test('takes a rate-limiter token for every attempt, retries included', async () => {
+    // Prepare
+    const take = jest.fn(async () => undefined);
+    const writer = new Route53Writer(client, { timing: fakeTiming(), limiter: { take } });
+    r53.on(ChangeResourceRecordSetsCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).resolves({});
+
+    // Act
+    const outcomes = await writer.apply([create(record(1)), create(record(2, 'Z2'))]);
+
+    // Assess: zone Z1 or Z2 was throttled twice; four sends in all, four tokens
+    expect(r53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 4);
+    expect(take).toHaveBeenCalledTimes(4);
+    expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
+  });
+
   test('gives up after maxAttempts of throttling and reports the changes as failed (retryable), not rejected', async () => {
     // Prepare
     const writer = new Route53Writer(client, { timing: fakeTiming(), maxAttempts: 3 });

@@ -1,7 +1,11 @@
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DEADLINE_MARGIN_MS,
   DEFAULT_MAX_DELETE_PERCENT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_TTL,
   type Env,
+  loadAwsCallSettings,
   loadSettings,
   SettingsError,
   servesCluster,
@@ -195,5 +199,45 @@ describe('servesCluster', () => {
     expect(servesCluster(all, 'anything')).toBe(true);
     expect(servesCluster(some, 'prod')).toBe(true);
     expect(servesCluster(some, 'staging')).toBe(false);
+  });
+});
+
+describe('loadAwsCallSettings', () => {
+  it('defaults to a few seconds per call and a margin before the deadline', () => {
+    // Act / Assess
+    expect(loadAwsCallSettings({})).toEqual({
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      deadlineMarginMs: DEFAULT_DEADLINE_MARGIN_MS,
+    });
+    expect(DEFAULT_CONNECT_TIMEOUT_MS + DEFAULT_REQUEST_TIMEOUT_MS).toBeLessThan(10_000);
+  });
+
+  it('reads each variable', () => {
+    // Act
+    const calls = loadAwsCallSettings({
+      REGISTRAR_AWS_CONNECT_TIMEOUT_MS: '250',
+      REGISTRAR_AWS_REQUEST_TIMEOUT_MS: ' 1500 ',
+      REGISTRAR_DEADLINE_MARGIN_MS: '0',
+    });
+
+    // Assess
+    expect(calls).toEqual({ connectTimeoutMs: 250, requestTimeoutMs: 1500, deadlineMarginMs: 0 });
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['REGISTRAR_AWS_CONNECT_TIMEOUT_MS', '0', /between 1 and 120000/],
+    ['REGISTRAR_AWS_CONNECT_TIMEOUT_MS', '3s', /"3s" must be an integer/],
+    ['REGISTRAR_AWS_REQUEST_TIMEOUT_MS', '-5', /between 1 and 900000/],
+    ['REGISTRAR_AWS_REQUEST_TIMEOUT_MS', '1.5', /must be an integer/],
+    ['REGISTRAR_DEADLINE_MARGIN_MS', 'soon', /must be an integer between 0 and 600000/],
+  ])('refuses %s=%s naming the variable', (variable, value, reason) => {
+    // Act
+    const error = thrownBy(SettingsError, () => loadAwsCallSettings({ [variable]: value }));
+
+    // Assess
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(new RegExp(`^${variable}: `));
+    expect(error.reason).toMatch(reason);
   });
 });

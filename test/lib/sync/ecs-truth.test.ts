@@ -148,7 +148,7 @@ describe('what is registered comes from DescribeTasks, not from the event body',
     expect(report.changes.filter((c) => c.action === 'DELETE')).toEqual([]);
   });
 
-  test('when ECS itself reports no address, the records are kept and the event retried', async () => {
+  test('when ECS itself reports no address, the records are kept and the problem reported', async () => {
     // Prepare: DescribeTasks answers with the ENI's address stripped (an attachment still being set up)
     const { arn, running } = await registered();
     world.mocks.ecs.on(DescribeTasksCommand).callsFake(async (input: DescribeTasksCommandInput) => {
@@ -169,13 +169,10 @@ describe('what is registered comes from DescribeTasks, not from the event body',
 
     // Assess
     expect(ownedBy(arn)).toHaveLength(3);
-    expect(report.retry).toEqual(['m1']);
-    expect(report.items[0]?.reason).toMatch(/no address/);
-    // Past the grace period, the event is settled (ignored) rather than retried into the dead-letter queue.
-    next.time = new Date(world.deps().now() - 11 * 60 * 1000).toISOString();
-    const late = await processEventBatch(inputs([next]), world.deps());
-    expect(late.items[0]).toMatchObject({ status: 'ignored' });
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(report.changes.filter((c) => c.action === 'DELETE')).toEqual([]);
+    expect(report.problems.map((p) => p.message).join(' ')).toMatch(/no private IP address is known/);
+    // Not retried into the dead-letter queue: the reconciler keeps (holds) the records the same way
+    expect(report.retry).toEqual([]);
   });
 });
 
