@@ -14,6 +14,24 @@ import { COMMANDS, commandHelp, FLAG_OF_VARIABLE, findCommand, generalHelp } fro
 
 export const VERSION: string = version;
 
+/** Node major version the AWS SDK's releases from January 2027 require (the CLI itself runs on Node 20). */
+export const SDK_NODE_MAJOR = 22;
+
+/**
+ * The AWS SDK prints an eight-line NodeVersionSupportWarning on every run on Node 20, which the CLI supports
+ * (package.json engines). It is turned off unless the user set the SDK's own switch; --verbose says it in one line.
+ */
+function quietNodeVersionWarning(verbose: boolean): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= SDK_NODE_MAJOR) return;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (verbose) {
+    process.stderr.write(
+      `note: running on Node ${process.versions.node}; ecs-registrar supports Node 20, but AWS SDK releases from January 2027 need Node ${SDK_NODE_MAJOR} or later\n`,
+    );
+  }
+}
+
 /** A failure the command explains in one line on stderr (a JSON object there with --json) and exits with. */
 class CommandFailedError extends Error {
   override readonly name = 'CommandFailedError';
@@ -57,6 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Known before parsing succeeds, so that even a usage error is reported as JSON when --json was asked for.
   const json = argv.includes('--json');
   const command = argv.find((a) => !a.startsWith('-'));
+  quietNodeVersionWarning(argv.includes('--verbose'));
   try {
     return await dispatch(argv, json);
   } catch (err) {
@@ -235,6 +254,9 @@ export function syncFailure(report: BatchReport): string | undefined {
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
+/** The summary line's order: what was done first, what needs attention last. */
+const STATUS_ORDER = ['applied', 'planned', 'unchanged', 'stale', 'ignored', 'conflict', 'invalid', 'failed'];
+
 /** Item status as the user should read it: a dry run applies nothing, so it says `planned`. */
 const shownStatus = (status: string, dryRun: boolean) => (dryRun && status === 'applied' ? 'planned' : status);
 
@@ -270,17 +292,14 @@ export function formatReport(report: BatchReport, counter?: CallCounter): string
     if (i.status === 'invalid' || i.status === 'retry' || i.status === 'conflict')
       lines.push(`${(i.status === 'retry' ? 'FAILED' : i.status.toUpperCase()).padEnd(10)} ${i.id}: ${i.reason ?? ''}`);
   }
-  const byStatus: Record<string, number> = {};
+  const byStatus = new Map<string, number>(STATUS_ORDER.map((st) => [st, 0]));
   for (const i of report.items) {
-    const s = shownStatus(i.status, report.dryRun);
-    byStatus[s] = (byStatus[s] ?? 0) + 1;
+    const st = i.status === 'retry' ? 'failed' : shownStatus(i.status, report.dryRun);
+    byStatus.set(st, (byStatus.get(st) ?? 0) + 1);
   }
+  const summary = [...byStatus].filter(([, n]) => n > 0).map(([st, n]) => `${n} ${st}`);
   lines.push(
-    `${report.items.length} events: ${
-      Object.entries(byStatus)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(', ') || 'none'
-    }; ${report.changes.length} changes${report.dryRun ? ' planned (dry run: nothing written)' : ''}${counter ? `; ${counter.total()} AWS calls` : ''}`,
+    `${report.items.length} events: ${summary.join(', ') || 'none'}; ${report.changes.length} changes${report.dryRun ? ' planned (dry run: nothing written)' : ''}${counter ? `; ${counter.total()} AWS calls` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }
