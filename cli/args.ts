@@ -79,5 +79,5 @@ function unknownOption(command: string, typed: string, options: readonly OptionS
   const names = options.map((o) => `--${o.name}`);
   const suggestion = typed.startsWith('--') ? closest(typed, names) : undefined;
   const hint = suggestion ? `; did you mean ${suggestion}?` : '';
-  return new UsageError(`unknown option ${typed} for "${command}"${hint} (see: ecs-registrar help ${command})`, typed);
+  return new UsageError(`unknown option ${typed} for "${command}"${hint}`, typed);
 }
