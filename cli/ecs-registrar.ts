@@ -50,6 +50,9 @@ interface Context {
   json: boolean;
 }
 
+/** Warnings about the user's own configuration: printed by default, since a misspelled label silently registers nothing. */
+const CONFIG_WARNINGS = new Set(['label warning', 'service tag warning']);
+
 function stderrLog(verbose: boolean): Log {
   const write =
     (level: string) =>
@@ -59,10 +62,22 @@ function stderrLog(verbose: boolean): Log {
       );
     };
   const quiet = () => {};
+  // Each warning once: the same task definition's labels are parsed for every task that runs it.
+  const seen = new Set<string>();
+  const configWarning = (message: string, ...extra: Record<string, unknown>[]) => {
+    const fields = Object.assign({}, ...extra) as { subject?: string; warning?: string };
+    const line = `warning: ${fields.warning ?? message}`;
+    if (seen.has(line)) return;
+    seen.add(line);
+    process.stderr.write(`${line}${fields.subject ? ` (${fields.subject})` : ''}\n`);
+  };
   return {
     debug: verbose ? write('debug') : quiet,
     info: verbose ? write('info') : quiet,
-    warn: verbose ? write('warn') : quiet,
+    warn: (message, ...extra) => {
+      if (CONFIG_WARNINGS.has(message)) configWarning(message, ...extra);
+      else if (verbose) write('warn')(message, ...extra);
+    },
     error: write('error'),
   };
 }
