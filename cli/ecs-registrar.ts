@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CallCounter } from '../lib/aws/clients';
 import { SettingsError } from '../lib/config/settings';
 import { InvalidEventError } from '../lib/events/errors';
@@ -11,6 +11,21 @@ import { version } from '../package.json';
 import { type ParsedArgs, parseCommandArgs } from './args';
 import { closest, InputFileError, UsageError } from './errors';
 import { COMMANDS, commandHelp, FLAG_OF_VARIABLE, findCommand, generalHelp } from './help';
+import {
+  buildEvents,
+  type EventsResult,
+  formatStatus,
+  formatValidation,
+  parseVersionFlag,
+  readJsonFile,
+  type StatusReport,
+  status,
+  tagsFromFile,
+  taskDefinitionFromFile,
+  validateServiceTags,
+  validateTaskDefinition,
+  validationContext,
+} from './inspect';
 
 export const VERSION: string = version;
 
@@ -156,6 +171,12 @@ async function dispatch(argv: readonly string[], json: boolean): Promise<number>
       return runSync(ctx);
     case 'reconcile':
       return runReconcile(ctx);
+    case 'validate':
+      return runValidate(ctx);
+    case 'status':
+      return runStatus(ctx);
+    case 'events':
+      return runEvents(ctx);
     default:
       throw new UsageError(`command "${command}" is not implemented`);
   }
@@ -202,13 +223,29 @@ function reportFailure(err: unknown, json: boolean, command: string | undefined)
   return exitCode;
 }
 
-/** Settings from the environment, overridden by the flags given; an error names the flag when the user typed one. */
-function buildDeps(ctx: Context, counter: CallCounter) {
+/** The environment with the settings flags given applied over it. */
+function settingsEnv(ctx: Context): Record<string, string | undefined> {
   const env = { ...process.env };
   for (const [variable, flag] of Object.entries(FLAG_OF_VARIABLE)) {
     const value = ctx.args.values[flag];
     if (typeof value === 'string') env[variable] = value;
   }
+  return env;
+}
+
+/** A settings error names the flag when the user typed one, else the environment variable. */
+function settingsFailure(ctx: Context, err: SettingsError): Error {
+  const flag = FLAG_OF_VARIABLE[err.variable];
+  const typed = flag ? ctx.args.typed.get(flag) : undefined;
+  if (typed) return new UsageError(`${typed}: ${err.reason}`, typed, { cause: err });
+  return new CommandFailedError(`setting ${err.variable} (from the environment): ${err.reason}`, 2, {
+    variable: err.variable,
+  });
+}
+
+/** Settings from the environment, overridden by the flags given. */
+function buildDeps(ctx: Context, counter: CallCounter) {
+  const env = settingsEnv(ctx);
   try {
     return createSyncDeps({
       env,
@@ -217,14 +254,7 @@ function buildDeps(ctx: Context, counter: CallCounter) {
       counter,
     });
   } catch (err) {
-    if (err instanceof SettingsError) {
-      const flag = FLAG_OF_VARIABLE[err.variable];
-      const typed = flag ? ctx.args.typed.get(flag) : undefined;
-      if (typed) throw new UsageError(`${typed}: ${err.reason}`, typed, { cause: err });
-      throw new CommandFailedError(`setting ${err.variable} (from the environment): ${err.reason}`, 2, {
-        variable: err.variable,
-      });
-    }
+    if (err instanceof SettingsError) throw settingsFailure(ctx, err);
     throw err;
   }
 }
@@ -388,6 +418,124 @@ export function formatReconcileReport(r: ReconcileReport): string {
       `owned ${r.owned.records} records, ${r.owned.instances} instances; ${r.desired.runningTasks} registered tasks; ${calls} AWS calls in ${(r.durationMs / 1000).toFixed(1)} s`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- validate, status, events
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+
+async function runValidate(ctx: Context): Promise<number> {
+  const tdFiles = strings(ctx.args.values['task-definition']);
+  const tagFiles = strings(ctx.args.values['service-tags']);
+  if (tdFiles.length + tagFiles.length === 0) {
+    throw new UsageError('give --task-definition FILE or --service-tags FILE (or both)', '--task-definition');
+  }
+  const tds = tdFiles.map((file) => ({ file, td: taskDefinitionFromFile(file, readJsonFile(file)) }));
+  const tagSets = tagFiles.map((file) => ({ file, ...tagsFromFile(file, readJsonFile(file)) }));
+  // What the files refer to, so that an offline check accepts them (see validationContext).
+  const labelValues = tds.flatMap(({ td }) =>
+    (td.containerDefinitions ?? []).flatMap((c) => Object.entries(c.dockerLabels ?? {})),
+  );
+  const referenced = {
+    zones: [
+      ...labelValues.filter(([k]) => k.endsWith('.zone')).map(([, v]) => v),
+      ...tagSets.flatMap((t) => (t.tags['ecs-registrar:alias-zone'] ? [t.tags['ecs-registrar:alias-zone']] : [])),
+    ],
+    cloudMapServices: labelValues.filter(([k]) => k.endsWith('.cloudmap-service')).map(([, v]) => v),
+  };
+  let context: Awaited<ReturnType<typeof validationContext>>;
+  try {
+    context = await validationContext(
+      settingsEnv(ctx),
+      referenced,
+      () => buildDeps(ctx, new CallCounter()).route53Reader,
+    );
+  } catch (err) {
+    if (err instanceof SettingsError) throw settingsFailure(ctx, err);
+    if (err instanceof UsageError || err instanceof CommandFailedError) throw err;
+    throw new CommandFailedError(`cannot read the hosted zones to check against: ${(err as Error).message}`, 1);
+  }
+  const results = [
+    ...tds.map(({ file, td }) => validateTaskDefinition(file, td, context.ctx)),
+    ...tagSets.map(({ file, subject, tags }) => validateServiceTags(file, subject, tags, context.ctx)),
+  ];
+  const problems = results.reduce((n, r) => n + r.problems.length, 0);
+  if (ctx.json)
+    process.stdout.write(`${JSON.stringify({ ok: problems === 0, results, notes: context.notes }, null, 2)}\n`);
+  else process.stdout.write(formatValidation(results, context.notes));
+  if (problems > 0)
+    throw new CommandFailedError(`${problems} problem${problems === 1 ? '' : 's'} found`, 1, { problems });
+  return 0;
+}
+
+async function runStatus(ctx: Context): Promise<number> {
+  const deps = buildDeps(ctx, new CallCounter());
+  const zone = ctx.args.values.zone;
+  if (typeof zone === 'string') {
+    const bare = zone.replace(/^\/?hostedzone\//, '');
+    if (!deps.settings.hostedZoneIds.includes(bare)) {
+      const typed = ctx.args.typed.get('zone') ?? '--zone';
+      const near = closest(bare, deps.settings.hostedZoneIds);
+      throw new UsageError(
+        `${typed}: ${zone} is not one of the stack's zones (${deps.settings.hostedZoneIds.join(', ')})${near ? `; did you mean ${near}?` : ''}`,
+        typed,
+      );
+    }
+  }
+  let report: StatusReport;
+  try {
+    report = await status(deps, typeof zone === 'string' ? zone : undefined);
+  } catch (err) {
+    throw new CommandFailedError(`cannot read the registered state: ${(err as Error).message}`, 1);
+  }
+  process.stdout.write(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  return 0;
+}
+
+async function runEvents(ctx: Context): Promise<number> {
+  const cluster = ctx.args.values.cluster;
+  if (typeof cluster !== 'string') throw new UsageError('--cluster NAME is required', '--cluster');
+  const assume = parseVersionFlag(
+    ctx.args.values['assume-version'],
+    ctx.args.typed.get('assume-version') ?? '--assume-version',
+  );
+  let result: EventsResult;
+  try {
+    result = await buildEvents(cluster, strings(ctx.args.values.task), assume);
+  } catch (err) {
+    throw new CommandFailedError(`cannot describe the tasks of ${cluster}: ${(err as Error).message}`, 1);
+  }
+  const text = ctx.json
+    ? `${JSON.stringify(result.events, null, 2)}\n`
+    : result.events.map((e) => `${JSON.stringify(e)}\n`).join('');
+  const out = ctx.args.values.out;
+  if (typeof out === 'string') {
+    try {
+      writeFileSync(out, text);
+    } catch (err) {
+      throw new InputFileError(
+        out,
+        `cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (!ctx.json) process.stderr.write(`wrote ${result.events.length} events to ${out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  if (!ctx.json) for (const s of result.skipped) process.stderr.write(`skipped ${s.task}: ${s.reason}\n`);
+  if (result.skipped.length > 0) {
+    throw new CommandFailedError(
+      `${result.skipped.length} tasks skipped (see above); ${result.events.length} events written`,
+      1,
+      {
+        skipped: result.skipped,
+      },
+    );
+  }
+  return 0;
 }
 
 /** Runs the CLI and exits with its code: what bin/ecs-registrar.js calls, and what runs when this file is the entry. */

@@ -97,6 +97,77 @@ have in this Region.`,
       'ecs-registrar reconcile --force   # after checking the dry run: the tasks really are gone',
     ],
   },
+  {
+    name: 'validate',
+    summary: "check a task definition's labels or a service's tags before deploying",
+    usage: 'ecs-registrar validate (--task-definition FILE | --service-tags FILE)... [options]',
+    description: `Parses the ecs-registrar.* docker labels of a task definition, or the ecs-registrar:* tags of a
+service, exactly as the registrar will, and prints every problem with its fix and what would be
+registered. FILE is the JSON of \`aws ecs describe-task-definition\` or a registration file
+(--task-definition); of \`aws ecs list-tags-for-resource\`, \`describe-services --include TAGS\`, or a
+{"key": "value"} map (--service-tags). With zone ids (--zone-ids or ${v.hostedZoneIds}) their domains
+are read from Route 53; without, zones are not checked and names are checked as if in example.com.`,
+    options: [
+      { name: 'task-definition', value: 'FILE', multiple: true, help: 'a task definition JSON file; repeatable' },
+      { name: 'service-tags', value: 'FILE', multiple: true, help: "a service's tags JSON file; repeatable" },
+      ...SETTINGS_OPTIONS,
+      JSON_OPTION,
+      HELP_OPTION,
+    ],
+    exitCodes: `0  no problems
+1  any problem (an error or a warning, such as an unknown label)
+2  usage error, or a file that cannot be read or is not a task definition / tag list`,
+    examples: [
+      'aws ecs describe-task-definition --task-definition web:7 > web.json && ecs-registrar validate --task-definition web.json',
+      'aws ecs list-tags-for-resource --resource-arn SERVICE_ARN > tags.json && ecs-registrar validate --service-tags tags.json',
+    ],
+  },
+  {
+    name: 'status',
+    summary: 'show what this owner has registered, per zone, name and task',
+    usage: 'ecs-registrar status [--zone ID] [--json] [options]',
+    description: `Lists the records (per hosted zone) and Cloud Map instances marked with this owner id, with the
+task or service each belongs to and where it runs. Records of other owners are counted, never shown
+or touched. Read-only.`,
+    options: [
+      { name: 'zone', value: 'ID', help: `only this hosted zone (one of ${v.hostedZoneIds})` },
+      ...SETTINGS_OPTIONS,
+      JSON_OPTION,
+      VERBOSE_OPTION,
+      HELP_OPTION,
+    ],
+    exitCodes: `0  listed
+1  an AWS read failed
+2  usage or settings error`,
+    examples: ['ecs-registrar status', 'ecs-registrar status --zone Z0123456789ABCDEFGHIJ --json'],
+  },
+  {
+    name: 'events',
+    summary: 'write Task State Change events for running tasks, to replay through sync',
+    usage: 'ecs-registrar events --cluster NAME [--task ARN]... [--out FILE] [--json]',
+    description: `Builds ECS Task State Change events from DescribeTasks (the task's own version, as ECS reports it)
+for every running task of the cluster, or for the tasks named, and writes them as JSON lines (a JSON
+array with --json) to stdout or FILE. Replay them with \`ecs-registrar sync --events FILE\`. Read-only.`,
+    options: [
+      { name: 'cluster', value: 'NAME', help: 'the cluster (name or ARN) (required)' },
+      { name: 'task', value: 'ARN', multiple: true, help: 'only this task (ARN or id); repeatable' },
+      { name: 'out', value: 'FILE', help: 'write to FILE instead of stdout' },
+      {
+        name: 'assume-version',
+        value: 'N',
+        help: 'version for tasks DescribeTasks returns without one (emulators such as moto; ECS always has one)',
+      },
+      { name: 'json', help: 'a JSON array instead of JSON lines' },
+      HELP_OPTION,
+    ],
+    exitCodes: `0  an event for every task
+1  a task could not be described or had no version (the others are written), or an AWS call failed
+2  usage error`,
+    examples: [
+      'ecs-registrar events --cluster prod > events.jsonl && ecs-registrar sync --events events.jsonl --dry-run',
+      'ecs-registrar events --cluster prod --task 0123456789abcdef0123456789abcdef --out one.jsonl',
+    ],
+  },
 ];
 
 export function findCommand(name: string): CommandHelp | undefined {
@@ -157,5 +228,6 @@ export function generalHelp(): string {
     '  ecs-registrar help sync',
     '  ecs-registrar sync --events events.jsonl --dry-run',
     '  ecs-registrar reconcile --dry-run',
+    '  ecs-registrar validate --task-definition web.json',
   ].join('\n');
 }
