@@ -357,10 +357,13 @@ async function runReconcile(ctx: Context): Promise<number> {
   const values = ctx.args.values;
   const clusters = Array.isArray(values.cluster) ? values.cluster : undefined;
   let report: ReconcileReport;
+  const stopProgress = startProgress('reconcile', counter);
   try {
     report = await reconcileOrFail({ dryRun: !!values['dry-run'], clusters, force: !!values.force }, deps, counter);
   } catch (err) {
     throw new CommandFailedError((err as Error).message, 1);
+  } finally {
+    stopProgress();
   }
   process.stdout.write(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : formatReconcileReport(report));
   if (report.outcome === 'refused') {
@@ -378,6 +381,37 @@ async function runReconcile(ctx: Context): Promise<number> {
     });
   }
   return 0;
+}
+
+/**
+ * A reconcile of a large account runs for minutes: when stderr is a terminal, one line there, rewritten in place,
+ * says it is alive and how far it got (AWS calls so far, by service). Never written to a pipe or a file.
+ */
+export function startProgress(
+  what: string,
+  counter: CallCounter,
+  stream: NodeJS.WriteStream = process.stderr,
+): () => void {
+  if (!stream.isTTY) return () => {};
+  const started = Date.now();
+  let shown = false;
+  const timer = setInterval(() => {
+    const byService = new Map<string, number>();
+    for (const [key, n] of counter.counts) {
+      const service = key.split(':')[0]!;
+      byService.set(service, (byService.get(service) ?? 0) + n);
+    }
+    const calls = [...byService].map(([s, n]) => `${s} ${n}`).join(', ');
+    stream.write(
+      `\r\x1b[2K${what}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${counter.total()} AWS calls${calls ? ` (${calls})` : ''}`,
+    );
+    shown = true;
+  }, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    if (shown) stream.write('\r\x1b[2K');
+  };
 }
 
 /** The library's refusals say "rerun with force": on the command line that is the --force flag. */
