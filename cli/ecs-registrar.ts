@@ -299,6 +299,13 @@ export function syncFailure(report: BatchReport): string | undefined {
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
+/** The AWS calls a run made, by operation: what it cost. */
+export function formatCalls(calls: Record<string, number>): string {
+  return `aws calls: ${Object.entries(calls)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(', ')}`;
+}
+
 /** The summary line's order: what was done first, what needs attention last. */
 const STATUS_ORDER = ['applied', 'planned', 'unchanged', 'stale', 'ignored', 'conflict', 'invalid', 'failed'];
 
@@ -346,6 +353,7 @@ export function formatReport(report: BatchReport, counter?: CallCounter): string
   lines.push(
     `${report.items.length} events: ${summary.join(', ') || 'none'}; ${report.changes.length} changes${report.dryRun ? ' planned (dry run: nothing written)' : ''}${counter ? `; ${counter.total()} AWS calls` : ''}`,
   );
+  if (counter && counter.total() > 0) lines.push(formatCalls(counter.toJSON()));
   return `${lines.join('\n')}\n`;
 }
 
@@ -451,6 +459,7 @@ export function formatReconcileReport(r: ReconcileReport): string {
     `outcome: ${r.outcome}${r.dryRun ? ' (dry run: nothing written)' : ''}; drift ${r.drift}; region ${r.region ?? 'unknown'}; clusters ${r.clusters.join(', ') || 'none'}; ` +
       `owned ${r.owned.records} records, ${r.owned.instances} instances; ${r.desired.runningTasks} registered tasks; ${calls} AWS calls in ${(r.durationMs / 1000).toFixed(1)} s`,
   );
+  if (calls > 0) lines.push(formatCalls(r.awsCalls));
   return `${lines.join('\n')}\n`;
 }
 
