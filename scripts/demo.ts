@@ -22,11 +22,7 @@ import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  ChangeResourceRecordSetsCommand,
-  CreateHostedZoneCommand,
-  type ResourceRecordSet,
-} from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { serviceApiCall } from '../test/support/cloudtrail-events';
 import { type MotoServer, motoAvailable, startMoto } from '../test/support/moto';
 import {

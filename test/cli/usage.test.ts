@@ -23,14 +23,15 @@ describe('the CLI launcher: version and help', () => {
 
     // Assess
     expect(help.code).toBe(0);
-    for (const c of ['sync', 'reconcile', 'help']) expect(help.stdout).toMatch(new RegExp(`\\n  ${c} +\\S`));
+    for (const c of ['sync', 'reconcile', 'validate', 'status', 'events', 'help'])
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${c} +\\S`));
     expect(none.code).toBe(2);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe(help.stdout);
   });
 
   test('help COMMAND and COMMAND --help print the same page, with exit codes and examples', () => {
-    for (const command of ['sync', 'reconcile']) {
+    for (const command of ['sync', 'reconcile', 'validate', 'status', 'events']) {
       // Act
       const a = runCli(['help', command]);
       const b = runCli([command, '--help']);
@@ -41,7 +42,7 @@ describe('the CLI launcher: version and help', () => {
       expect(a.stdout).toMatch(new RegExp(`^ecs-registrar ${command}: `));
       expect(a.stdout).toContain(`Usage: ecs-registrar ${command}`);
       expect(a.stdout).toMatch(/\nExit codes:\n {2}0 /);
-      expect(a.stdout).toMatch(new RegExp(`\\nExamples:\\n  ecs-registrar ${command} `));
+      expect(a.stdout).toMatch(new RegExp(`\\nExamples:\\n  .*ecs-registrar ${command}\\b`));
       expect(b).toEqual(a);
       expect(c).toEqual(a);
     }
@@ -61,7 +62,7 @@ describe('usage errors are named in our words, with the closest valid choice', (
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
     expect(out.stderr).toBe(
-      'ecs-registrar: unknown command "reconcil"; did you mean "reconcile"? (commands: sync, reconcile, help)\n' +
+      'ecs-registrar: unknown command "reconcil"; did you mean "reconcile"? (commands: sync, reconcile, validate, status, events, help)\n' +
         'run "ecs-registrar help" for usage\n',
     );
   });
