@@ -1,5 +1,6 @@
 import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName } from '../domain/dns-name';
 import { OWNER_ATTRIBUTE } from '../domain/ownership';
+import { closest } from './closest';
 import type { Settings } from './settings';
 
 /**
@@ -121,6 +122,15 @@ export function parseRegistrationSpecs(taskDef: TaskDefinitionView, ctx: LabelCo
   return out;
 }
 
+/** "did you mean" for an unknown label, among the keys a container with these named ports may carry (attr.* aside). */
+function didYouMean(key: string, portNames: Set<string>): string {
+  const known: string[] = [...FIELDS];
+  for (const p of portNames) for (const f of FIELDS) if (f !== 'port') known.push(`${p}.${f}`);
+  // Compared without the common prefix, which would make any two keys look alike.
+  const suggestion = closest(key.slice(LABEL_PREFIX.length), known);
+  return suggestion ? `; did you mean ${LABEL_PREFIX}${suggestion}?` : '';
+}
+
 function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, out: ParsedLabels): void {
   const c = container.name;
   const portNames = new Set(container.portMappings.map((p) => p.name).filter((n): n is string => !!n));
@@ -151,7 +161,7 @@ function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, o
     out.warnings.push(
       portName && !portNames.has(portName) && (isField(field) || field.startsWith('attr.'))
         ? `container "${c}": label ${key} names port "${portName}", which is not a named port mapping of this container; ignored`
-        : `container "${c}": unknown label ${key}; ignored`,
+        : `container "${c}": unknown label ${key}; ignored${didYouMean(key, portNames)}`,
     );
   }
 

@@ -1,5 +1,6 @@
 import { hostNameProblem, isWithinZone, normaliseName } from '../domain/dns-name';
 import { OWNERSHIP_LABEL, ownershipRecordName } from '../domain/service-ownership';
+import { closest } from './closest';
 import type { LabelContext } from './labels';
 
 /**
@@ -66,7 +67,14 @@ export function parseServiceTags(tags: Readonly<Record<string, string>>, ctx: La
   const out: ParsedServiceTags = { optedIn: false, errors: [], warnings: [] };
   for (const key of Object.keys(tags)) {
     if (key.startsWith(SERVICE_TAG_PREFIX) && !KNOWN.has(key)) {
-      out.warnings.push(`unknown tag ${key}; ignored (known: ${[...KNOWN].join(', ')})`);
+      // Compared without the common prefix, which would make any two keys look alike.
+      const suggestion = closest(
+        key.slice(SERVICE_TAG_PREFIX.length),
+        [...KNOWN].map((k) => k.slice(SERVICE_TAG_PREFIX.length)),
+      );
+      out.warnings.push(
+        `unknown tag ${key}; ignored${suggestion ? `; did you mean ${SERVICE_TAG_PREFIX}${suggestion}?` : ''} (known: ${[...KNOWN].join(', ')})`,
+      );
     }
   }
   const rawName = tags[SERVICE_TAGS.alias];

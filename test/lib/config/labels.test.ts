@@ -279,8 +279,29 @@ describe('parseRegistrationSpecs: warnings', () => {
     expect(errors).toEqual([]);
     expect(specs).toHaveLength(1);
     expect(warnings).toEqual([
-      'container "web": unknown label ecs-registrar.nmae; ignored',
+      'container "web": unknown label ecs-registrar.nmae; ignored; did you mean ecs-registrar.name?',
       'container "web": unknown label ecs-registrar.http.port; ignored',
+    ]);
+  });
+
+  it('suggests the closest known key, per-port keys included, and nothing for a key close to none', () => {
+    // Act
+    const { warnings } = parse(
+      container('web', {
+        'ecs-registrar.name': 'web',
+        'ecs-registrar.tll': '30',
+        'ecs-registrar.cloudmap-servce': 'srv-x',
+        'ecs-registrar.http.recrods': 'SRV',
+        'ecs-registrar.colour': 'blue',
+      }),
+    );
+
+    // Assess
+    expect(warnings).toEqual([
+      'container "web": unknown label ecs-registrar.tll; ignored; did you mean ecs-registrar.ttl?',
+      'container "web": unknown label ecs-registrar.cloudmap-servce; ignored; did you mean ecs-registrar.cloudmap-service?',
+      'container "web": unknown label ecs-registrar.http.recrods; ignored; did you mean ecs-registrar.http.records?',
+      'container "web": unknown label ecs-registrar.colour; ignored',
     ]);
   });
 

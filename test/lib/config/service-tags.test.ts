@@ -180,7 +180,7 @@ describe('parseServiceTags', () => {
     expect(parsed.errors).toEqual([]);
     expect(parsed.spec?.ttl).toBe(45);
     expect(parsed.warnings).toEqual([
-      expect.stringContaining('unknown tag ecs-registrar:aliass; ignored'),
+      expect.stringContaining('unknown tag ecs-registrar:aliass; ignored; did you mean ecs-registrar:alias?'),
       "tag ecs-registrar:alias-ttl has no effect on alias records (Route 53 answers with the load balancer's TTL); it applies to ecs-registrar:alias-type=cname",
     ]);
   });
