@@ -1,5 +1,6 @@
 import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName } from '../domain/dns-name';
 import { OWNER_ATTRIBUTE } from '../domain/ownership';
+import { OWNERSHIP_LABEL } from '../domain/service-ownership';
 import { closest } from './closest';
 import type { Settings } from './settings';
 
@@ -134,7 +135,7 @@ function didYouMean(key: string, portNames: Set<string>): string {
 function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, out: ParsedLabels): void {
   const c = container.name;
   const portNames = new Set(container.portMappings.map((p) => p.name).filter((n): n is string => !!n));
-  const base: RawSettings = { fields: {}, attrs: {} };
+  const base: RawSettings = { fields: {}, attrs: noPrototype() };
   const perPort = new Map<string, RawSettings>();
 
   for (const [key, value] of Object.entries(container.dockerLabels)) {
@@ -152,7 +153,7 @@ function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, o
     const portName = dot > 0 ? rest.slice(0, dot) : '';
     const field = dot > 0 ? rest.slice(dot + 1) : '';
     if (portName && portNames.has(portName) && (isField(field) || field.startsWith('attr.')) && field !== 'port') {
-      const target = perPort.get(portName) ?? { fields: {}, attrs: {} };
+      const target = perPort.get(portName) ?? { fields: {}, attrs: noPrototype() };
       if (field.startsWith('attr.')) target.attrs[field.slice('attr.'.length)] = value;
       else target.fields[field as Field] = value;
       perPort.set(portName, target);
@@ -188,12 +189,15 @@ function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, o
     }
     const merged: RawSettings = {
       fields: { ...base.fields, ...raw.fields, port: portName },
-      attrs: { ...base.attrs, ...raw.attrs },
+      attrs: Object.assign(noPrototype(), base.attrs, raw.attrs),
     };
     const spec = buildSpec(container, `${c}/${portName}`, merged, { prefix, own: raw }, ctx, out);
     if (spec) out.specs.push(spec);
   }
 }
+
+/** Attribute keys come from users: `__proto__` must be an attribute like any other key, never the prototype. */
+const noPrototype = (): Record<string, string> => Object.create(null) as Record<string, string>;
 
 function buildSpec(
   container: ContainerDefinitionView,
@@ -239,8 +243,20 @@ function buildSpec(
     const absolute = rawName.endsWith('.');
     fqdn = normaliseName(absolute ? rawName : `${rawName}.${zoneDomain}`);
     const problem = hostNameProblem(fqdn);
-    if (absolute && !isWithinZone(fqdn, zoneDomain))
+    const domain = normaliseName(zoneDomain).replace(/\.$/, '');
+    const lower = rawName.toLowerCase();
+    if (!absolute && (lower === domain || lower.endsWith(`.${domain}`))) {
+      // `rel.example.com` in zone example.com would become rel.example.com.example.com.: almost never what was meant.
+      const rel = lower === domain ? '' : rawName.slice(0, rawName.length - domain.length - 1);
+      fail(
+        'name',
+        rawName,
+        `ends with the zone's domain ${domain} but has no trailing dot: write "${rawName}." for that absolute name${rel ? ` or "${rel}" relative to the zone` : ''}`,
+      );
+    } else if (absolute && !isWithinZone(fqdn, zoneDomain))
       fail('name', rawName, `"${fqdn}" is outside the zone ${zoneDomain}`);
+    else if (fqdn.split('.').includes(OWNERSHIP_LABEL))
+      fail('name', rawName, `the label ${OWNERSHIP_LABEL} is reserved for the registrar's ownership records`);
     else if (fqdn === zoneDomain) fail('name', rawName, 'names the zone apex; use a name inside the zone');
     else if (problem) fail('name', rawName, `the name "${fqdn}" ${problem}`);
   }
@@ -317,6 +333,12 @@ function buildSpec(
       fail(l, value, 'attribute keys are 1-255 printable ASCII characters without spaces');
     else if (key.startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key))
       fail(l, value, `${key} is set by the registrar and cannot be overridden`);
+    else if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+      out.warnings.push(`container "${c}": label ${label(l)}: "${key}" is not accepted as an attribute key; ignored`);
+    else if (key.toUpperCase().startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key.toUpperCase()))
+      out.warnings.push(
+        `container "${c}": label ${label(l)}: "${key}" differs from the registrar's own attribute ${key.toUpperCase()} only in case, which readers confuse; ignored`,
+      );
     else if (value.length > 1024)
       fail(l, `${value.slice(0, 40)}...`, `attribute values are at most 1,024 characters (got ${value.length})`);
     else attributes[key] = value;

@@ -115,7 +115,16 @@ export function parseServiceTags(tags: Readonly<Record<string, string>>, ctx: La
   else if (zoneDomain) {
     const candidate = name === '@' ? zoneDomain : normaliseName(name.endsWith('.') ? name : `${name}.${zoneDomain}`);
     const problem = hostNameProblem(candidate);
-    if (name.endsWith('.') && !isWithinZone(candidate, zoneDomain)) {
+    const domain = normaliseName(zoneDomain).replace(/\.$/, '');
+    const lower = name.toLowerCase();
+    if (name !== '@' && !name.endsWith('.') && (lower === domain || lower.endsWith(`.${domain}`))) {
+      // `api.example.com` in zone example.com would become api.example.com.example.com.: almost never what was meant.
+      fail(
+        SERVICE_TAGS.alias,
+        rawName,
+        `ends with the zone's domain ${domain} but has no trailing dot: write "${name}." for that absolute name`,
+      );
+    } else if (name.endsWith('.') && !isWithinZone(candidate, zoneDomain)) {
       fail(SERVICE_TAGS.alias, rawName, `"${candidate}" is outside the zone ${zoneDomain}`);
     } else if (problem) {
       fail(SERVICE_TAGS.alias, rawName, `the name "${candidate}" ${problem}`);

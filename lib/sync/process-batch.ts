@@ -504,8 +504,26 @@ function adoptTruth(e: TaskEntry, truth: TaskFact, conclude: (e: TaskEntry, s: I
     }
     e.unconfirmed = `the event says the task is stopping, but ECS reports it ${truth.lastStatus} (desired ${truth.desiredStatus}, version ${truth.version ?? 'unknown'}): stop not applied`;
   }
-  e.fact = { ...truth, eventTime: e.fact.eventTime };
+  e.fact = { ...filledFrom(truth, e.fact), eventTime: e.fact.eventTime };
   if (phase === 'starting') conclude(e, 'ignored', `task is ${truth.lastStatus}, not running yet`);
+}
+
+/**
+ * ECS's fact, with the gaps ECS left filled from the event: only fields DescribeTasks omitted altogether (its version,
+ * the container instance, a container's network bindings), never an address or a status. Real ECS reports all three
+ * for a running task; emulators such as moto do not. The host address still comes from ECS (the container instance
+ * is looked up in the task's cluster), so a filled gap can name at most a port or another host of that cluster.
+ */
+function filledFrom(truth: TaskFact, event: TaskFact): TaskFact {
+  const eventBindings = new Map(event.containers.map((c) => [c.name, c.networkBindings]));
+  return {
+    ...truth,
+    version: truth.version ?? event.version,
+    containerInstanceArn: truth.containerInstanceArn ?? event.containerInstanceArn,
+    containers: truth.containers.map((c) =>
+      c.networkBindings.length > 0 ? c : { ...c, networkBindings: eventBindings.get(c.name) ?? [] },
+    ),
+  };
 }
 
 /**

@@ -174,8 +174,17 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
     const draining = [w1, w2].map((t) =>
       taskStateChange(t, { version: 5, lastStatus: 'RUNNING', desiredStatus: 'STOPPED' }),
     );
-    const stopped = await stopTasks(c, world.cluster, [w3.taskArn!, api.taskArn!]);
-    const stopEvents = stopped.map((t) => taskStateChange(t, { version: 9 }));
+    // First the drain events alone, while ECS still runs both tasks: a stop ECS does not confirm is a forged one, and it
+    // deletes nothing (moto reports no version, so the events are retried until ECS shows the stop)
+    const forged = await handler(sqsBatch(draining), lambdaContext);
+    expect(forged.batchItemFailures).toHaveLength(2);
+    const stillThere = await listRecords(c, zoneId);
+    for (const t of [w1, w2]) {
+      expect(stillThere.some((r) => r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))).toBe(true);
+    }
+    // Then ECS stops them all: the same drain events are confirmed and applied
+    const stopped = await stopTasks(c, world.cluster, [w1.taskArn!, w2.taskArn!, w3.taskArn!, api.taskArn!]);
+    const stopEvents = stopped.slice(2).map((t) => taskStateChange(t, { version: 9 }));
     const stopResult = await handler(sqsBatch([...draining, ...stopEvents]), lambdaContext);
 
     // Assess: everything the registrar wrote is gone, foreign records are byte-identical

@@ -739,3 +739,76 @@ describe('parseRegistrationSpecs: labels named in collisions of per-port registr
     expect(errors.map((e) => e.label)).toEqual(['ecs-registrar.metrics.cloudmap-service']);
   });
 });
+
+describe('parseRegistrationSpecs: input hygiene (issue 9.7)', () => {
+  it('refuses a name ending with the zone domain without its trailing dot, with both ways to write it', () => {
+    // Act
+    const parsed = parse(container('web', { 'ecs-registrar.name': 'rel.internal.example.com' }));
+
+    // Assess: never rel.internal.example.com.internal.example.com.
+    expect(parsed.specs).toEqual([]);
+    expect(parsed.errors.map(summary)).toEqual([
+      {
+        container: 'web',
+        label: 'ecs-registrar.name',
+        value: 'rel.internal.example.com',
+        reason:
+          'ends with the zone\'s domain internal.example.com but has no trailing dot: write "rel.internal.example.com." for that absolute name or "rel" relative to the zone',
+      },
+    ]);
+  });
+
+  it('still accepts the absolute name with its dot, and relative names', () => {
+    // Act
+    const parsed = parse(
+      container('a', { 'ecs-registrar.name': 'rel.internal.example.com.' }),
+      container('b', { 'ecs-registrar.name': 'rel.internal' }),
+    );
+
+    // Assess
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.specs.map((s) => s.fqdn)).toEqual([
+      'rel.internal.example.com.',
+      'rel.internal.internal.example.com.',
+    ]);
+  });
+
+  it.each(['_ecs-registrar', 'web._ecs-registrar', '_ecs-registrar.internal.example.com.'])(
+    'reserves the ownership label: %s',
+    (name) => {
+      // Act
+      const parsed = parse(container('web', { 'ecs-registrar.name': name }));
+
+      // Assess
+      expect(parsed.specs).toEqual([]);
+      expect(parsed.errors.map((e) => e.reason)).toEqual([
+        "the label _ecs-registrar is reserved for the registrar's ownership records",
+      ]);
+    },
+  );
+
+  it('refuses attr.__proto__ and lowercase copies of reserved attribute keys with a warning, keeping the rest', () => {
+    // Act
+    const parsed = parse(
+      container('web', {
+        'ecs-registrar.name': 'web',
+        'ecs-registrar.cloudmap-service': 'srv-abc123def456',
+        'ecs-registrar.attr.__proto__': 'polluted',
+        'ecs-registrar.attr.ecs_cluster_name': 'other',
+        'ecs-registrar.attr.aws_instance_ipv4': '10.9.9.9',
+        'ecs-registrar.attr.stage': 'blue',
+      }),
+    );
+
+    // Assess
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.specs).toHaveLength(1);
+    expect(parsed.specs[0]?.attributes).toEqual({ stage: 'blue' });
+    expect(Object.getPrototypeOf(parsed.specs[0]?.attributes)).toBe(Object.prototype);
+    expect(parsed.warnings).toEqual([
+      'container "web": label ecs-registrar.attr.__proto__: "__proto__" is not accepted as an attribute key; ignored',
+      'container "web": label ecs-registrar.attr.ecs_cluster_name: "ecs_cluster_name" differs from the registrar\'s own attribute ECS_CLUSTER_NAME only in case, which readers confuse; ignored',
+      'container "web": label ecs-registrar.attr.aws_instance_ipv4: "aws_instance_ipv4" differs from the registrar\'s own attribute AWS_INSTANCE_IPV4 only in case, which readers confuse; ignored',
+    ]);
+  });
+});

@@ -185,3 +185,16 @@ describe('parseServiceTags', () => {
     ]);
   });
 });
+
+describe('parseServiceTags: input hygiene (issue 9.7)', () => {
+  test('an alias ending with the zone domain without its trailing dot is refused, never doubled', () => {
+    // Act
+    const parsed = parse({ 'ecs-registrar:alias': 'api.internal.example.com' });
+
+    // Assess
+    expect(JSON.stringify(parsed)).not.toContain('api.internal.example.com.internal.example.com.');
+    expect(JSON.stringify(parsed)).toContain(
+      'ends with the zone\'s domain internal.example.com but has no trailing dot: write \\"api.internal.example.com.\\" for that absolute name',
+    );
+  });
+});
