@@ -246,9 +246,33 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v 
 
 function ip(value: string | undefined, family: 4 | 6, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
+  if (value.includes('%'))
+    throw new InvalidEventError(field, `"${value.slice(0, 60)}" carries a zone index, which DNS cannot hold`);
   if (isIP(value) !== family)
     throw new InvalidEventError(field, `"${value.slice(0, 60)}" is not an IPv${family} address`);
+  const problem = family === 4 ? ipv4Problem(value) : ipv6Problem(value.toLowerCase());
+  if (problem) throw new InvalidEventError(field, `"${value}" is ${problem}, not an address a client can reach`);
   return family === 6 ? value.toLowerCase() : value;
+}
+
+/** Addresses that parse but that no client should be sent to (Route 53 and Cloud Map would publish them as given). */
+export function ipv4Problem(value: string): string | undefined {
+  const [a = 0, b = 0] = value.split('.').map(Number);
+  if (a === 0) return 'an unspecified ("this network") address';
+  if (a === 127) return 'a loopback address';
+  if (a === 169 && b === 254) return 'a link-local address';
+  if (a >= 224 && a <= 239) return 'a multicast address';
+  if (a >= 240) return value === '255.255.255.255' ? 'the broadcast address' : 'a reserved address';
+  return undefined;
+}
+
+export function ipv6Problem(value: string): string | undefined {
+  if (/^[0:]+$/.test(value)) return 'the unspecified address';
+  if (/^[0:]+:0*1$/.test(value) || value === '::1') return 'a loopback address';
+  const first = Number.parseInt(value.split(':')[0] || '0', 16);
+  if ((first & 0xffc0) === 0xfe80) return 'a link-local address';
+  if ((first & 0xff00) === 0xff00) return 'a multicast address';
+  return undefined;
 }
 
 function port(value: unknown, field: string): number {

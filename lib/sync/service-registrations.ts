@@ -193,6 +193,8 @@ export interface ServicePathDeps {
 export const entrySubject = (e: ServiceEntry): string => serviceSubject(e.fact);
 
 /** A Create/UpdateService that DescribeServices does not know yet is retried for this long, then treated as gone. */
+/** Clock skew tolerated on a call's date before a call for a service ECS does not know is refused. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const MISSING_SERVICE_GRACE_MS = 10 * 60 * 1000;
 
 export interface ServiceBatchPlan {
@@ -237,6 +239,15 @@ export async function planServiceEvents(
         continue;
       }
       const age = e.fact.eventTime ? deps.now() - Date.parse(e.fact.eventTime) : Number.POSITIVE_INFINITY;
+      if (-age > FUTURE_TOLERANCE_MS) {
+        // Retrying cannot make a call dated ahead of every clock true: settled, with the reason.
+        conclude(
+          e,
+          'invalid',
+          `${e.fact.eventName} is dated ${e.fact.eventTime}, in the future, and ECS does not know the service`,
+        );
+        continue;
+      }
       if (e.fact.eventName !== 'DeleteService' && age < MISSING_SERVICE_GRACE_MS) {
         conclude(e, 'retry', 'DescribeServices does not know the service yet');
         continue;

@@ -750,3 +750,36 @@ describe('service path: DeleteService', () => {
     expect(records(PRIVATE_ZONE)).toEqual([]);
   });
 });
+
+describe('service path: input hygiene (issue 9.7)', () => {
+  test('a CreateService call dated in the future for a service ECS does not know is settled as invalid, not retried', async () => {
+    // Prepare: the service was never created (DescribeServices answers MISSING); the call claims tomorrow
+    const call = fixture('create-service-alb') as { time: string; detail: { eventTime: string } };
+    const d = deps();
+    const tomorrow = new Date(d.now() + 24 * 3600 * 1000).toISOString();
+    call.time = tomorrow;
+    call.detail.eventTime = tomorrow;
+
+    // Act
+    const report = await processEventBatch([{ id: 'm1', body: JSON.stringify(call) }], d);
+
+    // Assess
+    expect(statuses(report)).toEqual(['invalid']);
+    expect(report.items[0]?.reason).toMatch(/in the future, and ECS does not know the service/);
+    expect(report.retry).toEqual([]);
+    expect(writes()).toBe(0);
+  });
+
+  test('the same call dated now is retried while ECS may not show the service yet', async () => {
+    // Prepare
+    const call = fixture('create-service-alb') as { time: string; detail: { eventTime: string } };
+    const d = deps();
+    call.detail.eventTime = new Date(d.now()).toISOString();
+
+    // Act
+    const report = await processEventBatch([{ id: 'm1', body: JSON.stringify(call) }], d);
+
+    // Assess
+    expect(report.retry).toEqual(['m1']);
+  });
+});
