@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { CallCounter } from '../lib/aws/clients';
 import { SettingsError } from '../lib/config/settings';
 import { InvalidEventError } from '../lib/events/errors';
@@ -18,6 +18,7 @@ import {
   formatValidation,
   parseVersionFlag,
   readJsonFile,
+  readTextFile,
   type StatusReport,
   status,
   tagsFromFile,
@@ -262,18 +263,7 @@ function buildDeps(ctx: Context, counter: CallCounter) {
 // ---------------------------------------------------------------- sync
 
 function readEvents(file: string): RawInput[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputFileError(
-      file,
-      `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = readTextFile(file);
   try {
     return readEventsFile(text, file);
   } catch (err) {

@@ -16,19 +16,18 @@ type Deps = ReturnType<typeof createSyncDeps>;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/** A file's text, or an InputFileError naming the file and why it cannot be read. */
+export function readTextFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputFileError(
-      file,
-      `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      {
-        cause: err,
-      },
-    );
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new InputFileError(file, `cannot be read (${why})`, { cause: err });
   }
+}
+
+export function readJsonFile(file: string): unknown {
+  const text = readTextFile(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, sqsBatch } from '../support/ecs-events';
-import { FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { FakeWorld, setSyncHandlerEnv } from '../support/fake-world';
 
 /**
  * Issue 9.5: no secret in logs. Its own file, because the handler's logger takes its level when the module loads:
@@ -11,15 +11,7 @@ const world = new FakeWorld();
 beforeEach(() => world.reset());
 
 function handler(): Handler {
-  Object.assign(process.env, {
-    REGISTRAR_HOSTED_ZONE_IDS: `${ZONE_ID},${OTHER_ZONE_ID}`,
-    REGISTRAR_OWNER_ID: 'test-owner',
-    REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    POWERTOOLS_LOG_LEVEL: 'DEBUG',
-  });
+  setSyncHandlerEnv({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
   return require('../../functions/sync').handler;
 }
 

@@ -11,20 +11,14 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, sqsBatch } from '../support/ecs-events';
 import { FakeEcs } from '../support/fake-ecs';
-import { FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { FakeWorld, OTHER_ZONE_ID, setSyncHandlerEnv, ZONE_ID } from '../support/fake-world';
 
 type Handler = (event: SQSEvent, context: typeof lambdaContext) => Promise<SQSBatchResponse>;
 
 const world = new FakeWorld();
 
 function setEnv(): void {
-  Object.assign(process.env, {
-    REGISTRAR_HOSTED_ZONE_IDS: `${ZONE_ID},${OTHER_ZONE_ID}`,
-    REGISTRAR_OWNER_ID: 'test-owner',
-    REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+  setSyncHandlerEnv({
     // Small call timeouts, so a hung call's budget (3 attempts for ECS, 1 for Route 53) is under two seconds.
     REGISTRAR_AWS_CONNECT_TIMEOUT_MS: '200',
     REGISTRAR_AWS_REQUEST_TIMEOUT_MS: '300',

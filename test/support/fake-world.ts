@@ -135,3 +135,16 @@ export class FakeWorld {
     return this.route53.records(zoneId).filter((r) => r.SetIdentifier?.startsWith('ecs-registrar:'));
   }
 }
+
+/** The environment the real sync handler reads, pointed at the fake world's zones (its clients are the fakes). */
+export function setSyncHandlerEnv(extra: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    REGISTRAR_HOSTED_ZONE_IDS: `${ZONE_ID},${OTHER_ZONE_ID}`,
+    REGISTRAR_OWNER_ID: 'test-owner',
+    REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    ...extra,
+  });
+}
