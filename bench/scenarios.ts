@@ -4,6 +4,7 @@
  * sync function computes), or to a naive per-event registrar through the same models.
  */
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type { Timing } from '../lib/aws/backoff';
 import { ownedTaskId } from '../lib/domain/ownership';
 import { silentLog } from '../lib/observability/log';
 import { reconcileOrFail } from '../lib/reconcile/reconcile';
@@ -95,7 +96,7 @@ export function newSim(registrar: Registrar, services = 10): Sim {
     registrar,
   };
   const containers = Array.from({ length: TEMPLATE_SQS.maxConcurrency }, () =>
-    registrar === 'production' ? productionContainer(world) : naiveContainer(sim),
+    registrar === 'production' ? productionContainer(world, vt) : naiveContainer(sim),
   );
   sim.sqs = new SqsModel(vt, TEMPLATE_SQS, containers);
   model.onChange((_zone, changes) => {
@@ -136,9 +137,17 @@ function settings() {
   };
 }
 
-function productionContainer(world: FakeWorld) {
+/**
+ * The registrar's Timing on virtual time. realTiming would do for sleep and now (timers and Date are virtual), but it
+ * captured the real Math.random when it was loaded, and its jitter would make two runs differ.
+ */
+function timingOf(vt: VirtualTime): Timing {
+  return { sleep: (ms) => vt.sleep(ms), now: () => vt.now, random: () => vt.random() };
+}
+
+function productionContainer(world: FakeWorld, vt: VirtualTime) {
   // One warm Lambda container: deps built once, as functions/sync.ts does at module scope.
-  const deps = createSyncDeps({ settings: settings(), clients: world.clients(), log: silentLog });
+  const deps = createSyncDeps({ settings: settings(), clients: world.clients(), log: silentLog, timing: timingOf(vt) });
   return async (messages: Message[], deadline: number) => {
     const report = await processEventBatch(
       messages.map((m) => ({ id: m.id, body: m.body })),
@@ -251,9 +260,10 @@ function scheduleStart(sim: Sim, at: number, service: number, started?: (arn: st
 }
 
 /** Schedules a stop: desiredStatus STOPPED now, then one lifecycle step every 5 s until STOPPED. */
-function scheduleStop(sim: Sim, at: number, arn: string): void {
+function scheduleStop(sim: Sim, at: number, which: string | (() => string)): void {
   setTimeout(
     () => {
+      const arn = typeof which === 'string' ? which : which();
       const task = sim.world.ecs.task(arn);
       sim.world.ecs.stopTask(arn, { until: task.lastStatus as 'RUNNING' });
       sim.running.delete(arn);
@@ -381,9 +391,8 @@ export async function churn(registrar: Registrar, base = 1_000, seconds = 600): 
         if (i % 2 === 0) {
           scheduleStart(s, at, i % 10, (a) => pool.push(a));
         } else {
-          // Stop the oldest task: deterministic, and always one that has long been running.
-          const arn = pool.shift()!;
-          scheduleStop(s, at, arn);
+          // Stop the oldest task (chosen when the stop comes): deterministic, and one that has long been running.
+          scheduleStop(s, at, () => pool.shift()!);
         }
       }
       return n;
@@ -424,7 +433,8 @@ export async function reconcileAt(tasks: number): Promise<ReconcileResult> {
       sim.world.ecs.setStatus(arn, 'RUNNING');
     }
     sim.world.ecs.takeEvents();
-    const deps = () => createSyncDeps({ settings: settings(), clients: sim.world.clients(), log: silentLog });
+    const deps = () =>
+      createSyncDeps({ settings: settings(), clients: sim.world.clients(), log: silentLog, timing: timingOf(sim.vt) });
     let first: Promise<unknown> = reconcileOrFail({}, deps());
     await sim.vt.run();
     await first;
