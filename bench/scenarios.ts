@@ -154,6 +154,7 @@ function productionContainer(world: FakeWorld, vt: VirtualTime) {
       deps,
       { deadline: deadline - DEADLINE_MARGIN_MS },
     );
+    if (process.env.BENCH_DEBUG) for (const i of report.items) if (i.status === 'retry') console.error('retry', i.reason);
     return { retry: report.retry };
   };
 }

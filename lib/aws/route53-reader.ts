@@ -111,19 +111,20 @@ export class Route53Reader {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .filter((n, i, all) => !all.slice(0, i).some((p) => n.key.startsWith(p.key)));
     const read: DnsRecord[] = [];
-    // Where the listing read so far stops: the key of the next record not read (a page's NextRecordName), 'end' when
-    // the zone's listing ended, undefined before the first page.
-    let next: { key: string; token: PageToken } | 'end' | undefined;
+    // Where the listing read so far stops: the next record not read (a page's NextRecordName); `ended` once a listing
+    // reached the end of the zone; neither before the first page.
+    let next: { key: string; token: PageToken } | undefined;
+    let ended = false;
     for (const root of roots) {
-      for (;;) {
-        if (next === 'end') break;
-        if (next !== undefined && next !== 'end' && next.key > root.key && !next.key.startsWith(root.key)) break;
-        const continuing = next !== undefined && next !== 'end' && next.key.startsWith(root.key);
-        const token: PageToken = continuing ? (next as { token: PageToken }).token : { name: root.name };
+      while (!ended) {
+        // The pages read already went past this range: it is in `read` whole.
+        if (next && next.key > root.key && !next.key.startsWith(root.key)) break;
+        // Continue a listing that stopped inside the range; otherwise start one at the range.
+        const token: PageToken = next?.key.startsWith(root.key) ? next.token : { name: root.name };
         const page = await this.page(zoneId, token);
         read.push(...page.records);
-        next = page.next ? { key: listingKey(page.next.name!), token: page.next } : 'end';
-        if (next === 'end') break;
+        next = page.next ? { key: listingKey(page.next.name ?? ''), token: page.next } : undefined;
+        ended = !page.next;
       }
     }
     return read.filter((r) => roots.some((root) => r.name === root.name || r.name.endsWith(`.${root.name}`)));
