@@ -306,7 +306,7 @@ async function main(): Promise<void> {
     '',
     ...[...a, b, c].map((p) => `- ${p.name}: ${ops(p.requests)}`),
     '',
-    '## Reconcile (3 clusters, 10 services, A and SRV per task, 1% of owned records drifted)',
+    '## Reconcile (3 clusters, 10 tasks a service, A and SRV per task, 1% of owned records drifted)',
     '',
     '| tasks | owned records | drifted | Route 53 reads | Route 53 writes | throttled | ECS calls | repaired | virtual time | CPU ms | peak RSS (MiB) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
