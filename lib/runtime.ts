@@ -5,7 +5,7 @@ import { EcsReader } from './aws/ecs-reader';
 import { EcsServiceReader } from './aws/ecs-service-reader';
 import { Route53Reader } from './aws/route53-reader';
 import { Route53Writer } from './aws/route53-writer';
-import { type Env, loadSettings, type Settings } from './config/settings';
+import { type Env, loadRoute53Budget, loadSettings, route53RatePerCaller, type Settings } from './config/settings';
 import type { Log } from './observability/log';
 import type { SyncDeps } from './sync/process-batch';
 import { TaskRegistrations } from './sync/registrations';
@@ -23,7 +23,10 @@ export interface RuntimeOptions {
   counter?: CallCounter;
   log: Log;
   dryRun?: boolean;
-  /** Route 53 requests per second this container allows itself (the account limit is five, shared). */
+  /**
+   * Route 53 requests per second this container allows itself; default: its share of the stack's budget
+   * (REGISTRAR_ROUTE53_BUDGET / REGISTRAR_ROUTE53_SHARES).
+   */
   route53RequestsPerSecond?: number;
   timing?: typeof realTiming;
 }
@@ -32,8 +35,11 @@ export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: A
   const settings = options.settings ?? loadSettings(options.env ?? process.env);
   const clients = options.clients ?? createAwsClients({ counter: options.counter, env: options.env });
   const timing = options.timing ?? realTiming;
-  const rps = options.route53RequestsPerSecond ?? 5;
-  const limiter = new RateLimiter(rps, rps, timing);
+  // This caller's share of the stack's Route 53 budget (settings.ts: loadRoute53Budget), not the account's whole
+  // limit: two sync containers and the reconciler each allowing themselves 5 would offer Route 53 15 a second.
+  const rps = options.route53RequestsPerSecond ?? route53RatePerCaller(loadRoute53Budget(options.env ?? process.env));
+  // A burst of at least one token, or a share below one a second could never send anything.
+  const limiter = new RateLimiter(rps, Math.max(1, rps), timing);
   const ecs = new EcsReader(clients.ecs, () => clients.ec2);
   const route53Reader = new Route53Reader(clients.route53, limiter, { timing });
   return {

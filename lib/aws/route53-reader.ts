@@ -11,6 +11,20 @@ import { type BackoffOptions, type RetryOptions, realTiming, retrying, type Timi
 import { AwsReadError, isRetryable } from './errors';
 import { bareZoneId, fromResourceRecordSet, reversedName } from './route53-records';
 
+interface PageToken {
+  name?: string;
+  type?: RRType;
+  identifier?: string;
+}
+
+/**
+ * A name's place in Route 53's listing order: labels reversed, with the trailing dot (aws-facts.md §3.2: the dot
+ * matters for characters below `.`), so a name's subtree is exactly the keys that start with its key.
+ */
+function listingKey(name: string): string {
+  return `${reversedName(normaliseName(name))}.`;
+}
+
 export interface ZoneInfo {
   id: string;
   /** Normalised domain, e.g. `example.com.` */
@@ -81,19 +95,39 @@ export class Route53Reader {
     }
   }
 
-  /** Every record at each name and below it (a name's per-task SRV targets live below it). */
+  /**
+   * Every record at each name and below it (a name's per-task SRV targets live below it), in as few
+   * ListResourceRecordSets as the listing allows. Route 53 lists a zone in one order (label-reversed names, then type,
+   * 300 a page: aws-facts.md §3.2), so the subtrees of the names are contiguous ranges of that order. The ranges are
+   * read in order and every page is used whole: a range that the pages already read went past costs nothing, a page
+   * that ends inside a range is continued, and a range past the last page read starts a new listing at its name.
+   * Pages never overlap, so this never costs more than listing the whole zone, and a batch whose names sit close
+   * together (one service's A, SRV and per-task names) reads them in one request instead of one per name.
+   */
   async recordsUnder(zoneId: string, names: Iterable<string>): Promise<DnsRecord[]> {
     // A name inside another scanned subtree is covered by that scan.
     const roots = [...new Set([...names].map(normaliseName))]
-      .map((n) => ({ name: n, rev: reversedName(n) }))
-      .sort((a, b) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0))
-      .filter((n, i, all) => !all.slice(0, i).some((p) => n.rev === p.rev || n.rev.startsWith(`${p.rev}.`)));
-    const out: DnsRecord[] = [];
+      .map((n) => ({ name: n, key: listingKey(n) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .filter((n, i, all) => !all.slice(0, i).some((p) => n.key.startsWith(p.key)));
+    const read: DnsRecord[] = [];
+    // Where the listing read so far stops: the next record not read (a page's NextRecordName); `ended` once a listing
+    // reached the end of the zone; neither before the first page.
+    let next: { key: string; token: PageToken } | undefined;
+    let ended = false;
     for (const root of roots) {
-      const records = await this.scan(zoneId, root.name, (rev) => rev.startsWith(root.rev));
-      out.push(...records.filter((r) => r.name === root.name || r.name.endsWith(`.${root.name}`)));
+      while (!ended) {
+        // The pages read already went past this range: it is in `read` whole.
+        if (next && next.key > root.key && !next.key.startsWith(root.key)) break;
+        // Continue a listing that stopped inside the range; otherwise start one at the range.
+        const token: PageToken = next?.key.startsWith(root.key) ? next.token : { name: root.name };
+        const page = await this.page(zoneId, token);
+        read.push(...page.records);
+        next = page.next ? { key: listingKey(page.next.name ?? ''), token: page.next } : undefined;
+        ended = !page.next;
+      }
     }
-    return out;
+    return read.filter((r) => roots.some((root) => r.name === root.name || r.name.endsWith(`.${root.name}`)));
   }
 
   /**
@@ -112,6 +146,33 @@ export class Route53Reader {
   /** The whole zone, every page. */
   listZone(zoneId: string): Promise<DnsRecord[]> {
     return this.scan(zoneId, undefined, () => true);
+  }
+
+  /** One ListResourceRecordSets page from `token`: its records and where the next page starts (none at the end). */
+  private async page(zoneId: string, token: PageToken): Promise<{ records: DnsRecord[]; next?: PageToken }> {
+    let page: ListResourceRecordSetsCommandOutput;
+    try {
+      const input = {
+        HostedZoneId: zoneId,
+        StartRecordName: token.name,
+        StartRecordType: token.name ? token.type : undefined,
+        StartRecordIdentifier: token.name && token.type ? token.identifier : undefined,
+      };
+      page = await retrying(() => this.client.send(new ListResourceRecordSetsCommand(input)), this.retry);
+    } catch (err) {
+      throw AwsReadError.wrap('route53', 'ListResourceRecordSets', err);
+    }
+    const records = (page.ResourceRecordSets ?? []).map((rr) => fromResourceRecordSet(zoneId, rr));
+    if (!page.IsTruncated || !page.NextRecordName) return { records };
+    return {
+      records,
+      next: {
+        // As Route 53 sent it (escapes included): it goes back as StartRecordName.
+        name: page.NextRecordName,
+        type: page.NextRecordType,
+        identifier: page.NextRecordIdentifier,
+      },
+    };
   }
 
   private async scan(

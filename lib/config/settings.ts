@@ -146,6 +146,43 @@ export function loadAwsCallSettings(env: Env = process.env): AwsCallSettings {
   };
 }
 
+/**
+ * The stack's share of Route 53's account-wide limit (five requests a second, shared with every other tool in the
+ * account: aws-facts.md). The budget is split evenly between the `shares` callers that may run at once, the sync
+ * function's containers (its MaximumConcurrency, 2 in template.yaml) and the reconciler (reserved concurrency 1), so
+ * together they never offer Route 53 more than the budget, whatever runs at the same time (README: Rate budget).
+ */
+export interface Route53BudgetSettings {
+  /** Requests per second for the whole stack: all sync containers and the reconciler together. */
+  requestsPerSecond: number;
+  /** Callers the budget is split between: MaximumConcurrency of the sync function plus one for the reconciler. */
+  shares: number;
+}
+
+export const ROUTE53_BUDGET_VARIABLES = {
+  requestsPerSecond: 'REGISTRAR_ROUTE53_BUDGET',
+  shares: 'REGISTRAR_ROUTE53_SHARES',
+} as const;
+
+/** One request a second of the account's five is left to other tools (the console, CI, other registrars). */
+export const DEFAULT_ROUTE53_BUDGET = 4;
+/** template.yaml: MaximumConcurrency 2 for the sync function, plus the reconciler. */
+export const DEFAULT_ROUTE53_SHARES = 3;
+
+export function loadRoute53Budget(env: Env = process.env): Route53BudgetSettings {
+  const v = ROUTE53_BUDGET_VARIABLES;
+  return {
+    // Above 5 the stack alone would be throttled: Route 53's limit is five a second per account.
+    requestsPerSecond: integer(env[v.requestsPerSecond], v.requestsPerSecond, DEFAULT_ROUTE53_BUDGET, 1, 5),
+    shares: integer(env[v.shares], v.shares, DEFAULT_ROUTE53_SHARES, 1, 1000),
+  };
+}
+
+/** What one container (or one reconcile run) allows itself: its even share of the stack's budget. */
+export function route53RatePerCaller(budget: Route53BudgetSettings): number {
+  return budget.requestsPerSecond / budget.shares;
+}
+
 /** Whether the stack serves tasks of this cluster (REGISTRAR_CLUSTERS, empty = all). */
 export function servesCluster(settings: Settings, clusterName: string): boolean {
   return settings.clusters.length === 0 || settings.clusters.includes(clusterName);

@@ -13,7 +13,7 @@ import { type TaskFact, taskPhase } from '../events/task-fact';
 import type { Log } from '../observability/log';
 import { type Conflict, type EndpointSet, type Plan, planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
-import { readCurrent } from './current-state';
+import { readCurrent, rereadStaleDeletes } from './current-state';
 import { withdrawStoppedSinceConfirmed } from './recheck';
 import { addToScope, emptyScope, type TaskRegistrations, type TaskSpecs } from './registrations';
 import {
@@ -320,6 +320,8 @@ async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<Ba
         { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter },
         deps.dryRun,
       );
+      // A DELETE refused because the view was stale is settled by reading again, not retried (current-state.ts).
+      if (!deps.dryRun) report.changes = await rereadStaleDeletes(deps.route53Reader, report.changes);
       // A second look at ECS for the tasks just registered: one that stopped meanwhile is withdrawn (recheck.ts).
       if (taskPlan && !deps.dryRun) {
         report.changes.push(...(await withdrawStoppedSinceConfirmed(inBatch, report.changes, deps)));

@@ -1,0 +1,487 @@
+/**
+ * The scenarios of `npm run bench`, on virtual time: ECS task lifecycles drive the fake ECS, whose events go through
+ * the SQS model to warm "containers" running the production batch code (processEventBatch with the deadline the
+ * sync function computes), or to a naive per-event registrar through the same models.
+ */
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type { Timing } from '../lib/aws/backoff';
+import { ownedTaskId } from '../lib/domain/ownership';
+import { silentLog } from '../lib/observability/log';
+import { reconcileOrFail } from '../lib/reconcile/reconcile';
+import { createSyncDeps } from '../lib/runtime';
+import { processEventBatch } from '../lib/sync/process-batch';
+import { FakeEcs } from '../test/support/fake-ecs';
+import { FakeWorld, ZONE_ID } from '../test/support/fake-world';
+import { AwsModel, type Message, SqsModel, type SqsStats, TEMPLATE_SQS } from './models';
+import { VirtualTime } from './virtual-time';
+
+export const START = Date.parse('2026-11-24T10:00:00Z');
+const OWNER = 'bench-owner';
+/** functions/sync.ts: the deadline is the remaining time minus REGISTRAR_DEADLINE_MARGIN_MS (default 3 s). */
+const DEADLINE_MARGIN_MS = 3_000;
+
+export interface PhaseResult {
+  name: string;
+  requests: Record<string, number>;
+  throttled: number;
+  priorRequestNotComplete: number;
+  sqs: SqsStats;
+  events: number;
+  /** Task state changes the phase asked for (a start or a stop each). */
+  transitions: number;
+  /** Virtual ms from the phase's last ECS event to its last DNS write; undefined when nothing was written. */
+  convergedAfterMs?: number;
+  /** Whether Route 53 ended exactly as ECS says (every running task registered, no stopped task left). */
+  converged: boolean;
+  lagMs: { p50: number; p95: number; max: number; n: number };
+  cpuMs: number;
+}
+
+export type Registrar = 'production' | 'naive';
+
+interface Sim {
+  vt: VirtualTime;
+  world: FakeWorld;
+  model: AwsModel;
+  sqs: SqsModel;
+  definitions: string[];
+  running: Set<string>;
+  /** task id -> virtual time the current demand (start or stop) began. */
+  demanded: Map<string, { at: number; kind: 'start' | 'stop' }>;
+  lags: number[];
+  lastWrite: number;
+  lastEvent: number;
+  events: number;
+  ipOf: Map<string, string>;
+  registrar: Registrar;
+}
+
+function taskIdOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function newSim(registrar: Registrar, services = 10): Sim {
+  resetIps();
+  const vt = new VirtualTime(START);
+  vt.install();
+  const world = new FakeWorld();
+  world.reset();
+  world.mocks.ecs.reset();
+  world.ecs = new FakeEcs({ clock: () => new Date(vt.now) });
+  world.ecs.install(world.mocks.ecs);
+  world.ecs.addCluster('prod');
+  const model = new AwsModel(vt);
+  model.install();
+  const definitions = Array.from({ length: services }, (_, k) =>
+    world.webTaskDefinition(`svc${k}`, { 'ecs-registrar.name': `svc${k}`, 'ecs-registrar.records': 'A,SRV' }),
+  );
+  const sim: Sim = {
+    vt,
+    world,
+    model,
+    sqs: undefined as unknown as SqsModel,
+    definitions,
+    running: new Set(),
+    demanded: new Map(),
+    lags: [],
+    lastWrite: 0,
+    lastEvent: 0,
+    events: 0,
+    ipOf: new Map(),
+    registrar,
+  };
+  const containers = Array.from({ length: TEMPLATE_SQS.maxConcurrency }, () =>
+    registrar === 'production' ? productionContainer(world, vt) : naiveContainer(sim),
+  );
+  sim.sqs = new SqsModel(vt, TEMPLATE_SQS, containers);
+  model.onChange((_zone, changes) => {
+    const byTask = new Map<string, Set<string>>();
+    for (const c of changes) {
+      const sid = c.ResourceRecordSet?.SetIdentifier;
+      const id = registrar === 'production' ? ownedTaskId(OWNER, sid) : sid?.replace(/^naive:/, '');
+      if (!id) continue;
+      byTask.set(id, (byTask.get(id) ?? new Set()).add(c.Action ?? ''));
+    }
+    for (const [id, actions] of byTask) {
+      const d = sim.demanded.get(id);
+      if (!d) continue;
+      const done = d.kind === 'start' ? actions.has('UPSERT') || actions.has('CREATE') : !actions.has('UPSERT');
+      if (!done) continue;
+      sim.lags.push(vt.now - d.at);
+      sim.demanded.delete(id);
+      sim.lastWrite = vt.now;
+    }
+  });
+  return sim;
+}
+
+export function endSim(sim: Sim): void {
+  sim.model.uninstall();
+  sim.vt.uninstall();
+  for (const m of Object.values(sim.world.mocks)) m.restore();
+}
+
+function settings() {
+  return {
+    hostedZoneIds: [ZONE_ID],
+    ownerId: OWNER,
+    defaultTtl: 60,
+    clusters: [],
+    cloudMapServiceIds: [],
+    maxDeletePercent: 100,
+  };
+}
+
+/**
+ * The registrar's Timing on virtual time. realTiming would do for sleep and now (timers and Date are virtual), but it
+ * captured the real Math.random when it was loaded, and its jitter would make two runs differ.
+ */
+function timingOf(vt: VirtualTime): Timing {
+  return { sleep: (ms) => vt.sleep(ms), now: () => vt.now, random: () => vt.random() };
+}
+
+function productionContainer(world: FakeWorld, vt: VirtualTime) {
+  // One warm Lambda container: deps built once, as functions/sync.ts does at module scope.
+  const deps = createSyncDeps({ settings: settings(), clients: world.clients(), log: silentLog, timing: timingOf(vt) });
+  return async (messages: Message[], deadline: number) => {
+    const report = await processEventBatch(
+      messages.map((m) => ({ id: m.id, body: m.body })),
+      deps,
+      { deadline: deadline - DEADLINE_MARGIN_MS },
+    );
+    if (process.env.BENCH_DEBUG)
+      for (const i of report.items) if (i.status === 'retry') console.error('retry', i.reason);
+    return { retry: report.retry };
+  };
+}
+
+/**
+ * The naive registrar: one ChangeResourceRecordSets per task event that states a change (RUNNING: UPSERT the task's
+ * A record; STOPPED: DELETE it), no batching, no limiter, no retries of its own: a failed call is a retried SQS item.
+ */
+function naiveContainer(sim: Sim) {
+  const client = new Route53Client({ region: 'us-east-1' });
+  return async (messages: Message[]) => {
+    const retry: string[] = [];
+    for (const m of messages) {
+      const detail = (JSON.parse(m.body) as { detail: { taskArn: string; lastStatus: string; desiredStatus: string } })
+        .detail;
+      const id = taskIdOf(detail.taskArn);
+      const ip = sim.ipOf.get(id);
+      const action =
+        detail.lastStatus === 'RUNNING' && detail.desiredStatus === 'RUNNING'
+          ? 'UPSERT'
+          : detail.lastStatus === 'STOPPED'
+            ? 'DELETE'
+            : undefined;
+      if (!action || !ip) continue;
+      try {
+        await client.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: ZONE_ID,
+            ChangeBatch: {
+              Changes: [
+                {
+                  Action: action,
+                  ResourceRecordSet: {
+                    Name: 'naive.example.com',
+                    Type: 'A',
+                    TTL: 60,
+                    SetIdentifier: `naive:${id}`,
+                    MultiValueAnswer: true,
+                    ResourceRecords: [{ Value: ip }],
+                  },
+                },
+              ],
+            },
+          }),
+        );
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        // A DELETE of a record already gone is done.
+        if (!(action === 'DELETE' && name === 'InvalidChangeBatch')) retry.push(m.id);
+      }
+    }
+    return { retry };
+  };
+}
+
+/** Sends the fake ECS's pending events to SQS (EventBridge delivery is taken as immediate). */
+function pump(sim: Sim): void {
+  for (const e of sim.world.ecs.takeEvents()) {
+    sim.events += 1;
+    sim.lastEvent = sim.vt.now;
+    sim.sqs.send(JSON.stringify(e));
+  }
+}
+
+let ipCounter = 0;
+/** Restarted per simulation, so two runs send byte-identical requests. */
+export function resetIps(): void {
+  ipCounter = 0;
+}
+function nextIp(): string {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255 || 1}`;
+}
+
+/** Schedules a task start: PROVISIONING now, then one lifecycle step a second until RUNNING (each step an event). */
+function scheduleStart(sim: Sim, at: number, service: number, started?: (arn: string) => void): void {
+  setTimeout(
+    () => {
+      const ip = nextIp();
+      const arn = sim.world.ecs.runTask({
+        cluster: 'prod',
+        taskDefinition: sim.definitions[service % sim.definitions.length]!,
+        group: `service:svc${service % sim.definitions.length}`,
+        networking: { privateIpv4: ip },
+      });
+      sim.ipOf.set(taskIdOf(arn), ip);
+      started?.(arn);
+      pump(sim);
+      const step = () => {
+        const task = sim.world.ecs.task(arn);
+        if (task.lastStatus === 'RUNNING' || task.desiredStatus === 'STOPPED') return;
+        sim.world.ecs.advance(arn);
+        if (sim.world.ecs.task(arn).lastStatus === 'RUNNING') {
+          sim.running.add(arn);
+          sim.demanded.set(taskIdOf(arn), { at: sim.vt.now, kind: 'start' });
+        }
+        pump(sim);
+        setTimeout(step, 1_000);
+      };
+      setTimeout(step, 1_000);
+    },
+    Math.max(0, at - sim.vt.now),
+  );
+}
+
+/** Schedules a stop: desiredStatus STOPPED now, then one lifecycle step every 5 s until STOPPED. */
+function scheduleStop(sim: Sim, at: number, which: string | (() => string)): void {
+  setTimeout(
+    () => {
+      const arn = typeof which === 'string' ? which : which();
+      const task = sim.world.ecs.task(arn);
+      sim.world.ecs.stopTask(arn, { until: task.lastStatus as 'RUNNING' });
+      sim.running.delete(arn);
+      sim.demanded.set(taskIdOf(arn), { at: sim.vt.now, kind: 'stop' });
+      pump(sim);
+      const step = () => {
+        if (sim.world.ecs.task(arn).lastStatus === 'STOPPED') return;
+        sim.world.ecs.advance(arn);
+        pump(sim);
+        setTimeout(step, 5_000);
+      };
+      setTimeout(step, 5_000);
+    },
+    Math.max(0, at - sim.vt.now),
+  );
+}
+
+/** Whether Route 53 holds exactly the running tasks (by the task ids in the records' marks). */
+function routeStateMatches(sim: Sim): boolean {
+  const ids = new Set<string>();
+  for (const r of sim.world.route53.records(ZONE_ID)) {
+    const id =
+      sim.registrar === 'production' ? ownedTaskId(OWNER, r.SetIdentifier) : r.SetIdentifier?.replace(/^naive:/, '');
+    if (id) ids.add(id);
+  }
+  const want = new Set([...sim.running].map(taskIdOf));
+  return ids.size === want.size && [...want].every((id) => ids.has(id));
+}
+
+/** Runs one phase: schedules `plan` from now, runs the clock until everything settled, returns its figures. */
+export async function runPhase(sim: Sim, name: string, plan: (sim: Sim, t0: number) => number): Promise<PhaseResult> {
+  sim.model.counters = { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
+  const before = { ...sim.sqs.stats };
+  sim.lags = [];
+  sim.events = 0;
+  sim.lastWrite = 0;
+  const t0 = sim.vt.now;
+  const transitions = plan(sim, t0);
+  const cpu = process.cpuUsage();
+  await sim.vt.run();
+  const used = process.cpuUsage(cpu);
+  const lags = [...sim.lags].sort((a, b) => a - b);
+  const sqs: SqsStats = {
+    batches: sim.sqs.stats.batches - before.batches,
+    longestBatchMs: sim.sqs.stats.longestBatchMs,
+    itemsRetried: sim.sqs.stats.itemsRetried - before.itemsRetried,
+    deadLettered: sim.sqs.stats.deadLettered - before.deadLettered,
+    delivered: sim.sqs.stats.delivered - before.delivered,
+  };
+  sim.sqs.stats.longestBatchMs = 0;
+  return {
+    name,
+    requests: Object.fromEntries([...sim.model.counters.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
+    throttled: sim.model.counters.throttled,
+    priorRequestNotComplete: sim.model.counters.priorRequestNotComplete,
+    sqs,
+    events: sim.events,
+    transitions,
+    convergedAfterMs: sim.lastWrite > 0 ? Math.max(0, sim.lastWrite - sim.lastEvent) : undefined,
+    converged: routeStateMatches(sim) && sim.demanded.size === 0,
+    lagMs: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: lags.at(-1) ?? 0, n: lags.length },
+    cpuMs: Math.round((used.user + used.system) / 1000),
+  };
+}
+
+/** (a) 1,000 tasks of 10 services start within 10 s; later all stop. */
+export async function burst(registrar: Registrar, tasks = 1_000): Promise<PhaseResult[]> {
+  const sim = newSim(registrar);
+  try {
+    const arns: string[] = [];
+    const starts = await runPhase(sim, `${tasks} tasks start within 10 s`, (s, t0) => {
+      for (let i = 0; i < tasks; i++)
+        scheduleStart(s, t0 + Math.floor((i * 10_000) / tasks), i % 10, (a) => arns.push(a));
+      return tasks;
+    });
+    sim.vt.now += 60_000;
+    const stops = await runPhase(sim, `the ${tasks} tasks stop within 10 s`, (s, t0) => {
+      for (const [i, arn] of arns.entries()) scheduleStop(s, t0 + Math.floor((i * 10_000) / tasks), arn);
+      return tasks;
+    });
+    return [starts, stops];
+  } finally {
+    endSim(sim);
+  }
+}
+
+/** (b) Rolling deployment of a 200-task service: 20 new tasks start every 30 s, each replacing an old one. */
+export async function rolling(registrar: Registrar, tasks = 200): Promise<PhaseResult> {
+  const sim = newSim(registrar, 1);
+  try {
+    const old: string[] = [];
+    await runPhase(sim, 'initial', (s, t0) => {
+      for (let i = 0; i < tasks; i++) scheduleStart(s, t0 + i * 10, 0, (a) => old.push(a));
+      return tasks;
+    });
+    sim.vt.now += 60_000;
+    return await runPhase(sim, `rolling deployment of a ${tasks}-task service (20 at a time, every 30 s)`, (s, t0) => {
+      for (let i = 0; i < tasks; i++) {
+        const at = t0 + Math.floor(i / 20) * 30_000 + (i % 20) * 100;
+        scheduleStart(s, at, 0);
+        // The old task is stopped once its replacement is running (about 3 s later).
+        scheduleStop(s, at + 4_000, old[i]!);
+      }
+      return 2 * tasks;
+    });
+  } finally {
+    endSim(sim);
+  }
+}
+
+/** (c) Steady churn: 5 task transitions a second for 10 minutes over a base of `base` tasks. */
+export async function churn(registrar: Registrar, base = 1_000, seconds = 600, services = 20): Promise<PhaseResult> {
+  // 20 services, 50 tasks each: with 10, a start before its stop would pass Route 53's 100 records of one name and
+  // type (a real limit the fake enforces), which is a finding of its own (BENCHMARKS.md), not churn.
+  const sim = newSim(registrar, services);
+  try {
+    const pool: string[] = [];
+    await runPhase(sim, 'initial', (s, t0) => {
+      for (let i = 0; i < base; i++) scheduleStart(s, t0 + i * 10, i % services, (a) => pool.push(a));
+      return base;
+    });
+    sim.vt.now += 60_000;
+    return await runPhase(
+      sim,
+      `churn: 5 transitions/s for ${seconds / 60} min over ${base} tasks of ${services} services`,
+      (s, t0) => {
+        const n = seconds * 5;
+        for (let i = 0; i < n; i++) {
+          const at = t0 + i * 200;
+          if (i % 2 === 0) {
+            scheduleStart(s, at, (i / 2) % services, (a) => pool.push(a));
+          } else {
+            // Stop the oldest task (chosen when the stop comes): deterministic, and one that has long been running.
+            scheduleStop(s, at, () => pool.shift()!);
+          }
+        }
+        return n;
+      },
+    );
+  } finally {
+    endSim(sim);
+  }
+}
+
+export interface ReconcileResult {
+  tasks: number;
+  ownedRecords: number;
+  drifted: number;
+  requests: Record<string, number>;
+  throttled: number;
+  cpuMs: number;
+  peakRssMiB: number;
+  virtualMs: number;
+  repaired: boolean;
+}
+
+/**
+ * (d) Reconcile of `tasks` tasks in 3 clusters with 1% of their records drifted (deleted by hand): the registered
+ * state is built directly through one converging reconcile (not measured), then the drift, then the measured run.
+ */
+export async function reconcileAt(tasks: number): Promise<ReconcileResult> {
+  // Ten tasks a service (the issue's 1,000 services at 10,000 tasks): far from Route 53's 100 records of one name.
+  const sim = newSim('production', Math.ceil(tasks / 10));
+  try {
+    const clusters = ['prod', 'prod-b', 'prod-c'];
+    for (const c of clusters.slice(1)) sim.world.ecs.addCluster(c);
+    for (let i = 0; i < tasks; i++) {
+      const arn = sim.world.ecs.runTask({
+        cluster: clusters[i % 3]!,
+        taskDefinition: sim.definitions[i % sim.definitions.length]!,
+        group: `service:svc${i % sim.definitions.length}`,
+        networking: { privateIpv4: nextIp() },
+      });
+      sim.world.ecs.setStatus(arn, 'RUNNING');
+    }
+    sim.world.ecs.takeEvents();
+    const deps = () =>
+      createSyncDeps({ settings: settings(), clients: sim.world.clients(), log: silentLog, timing: timingOf(sim.vt) });
+    let first: Promise<unknown> = reconcileOrFail({}, deps());
+    await sim.vt.run();
+    await first;
+    const owned = sim.world.route53.records(ZONE_ID).filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined);
+    const drift = owned.filter((_, i) => i % 100 === 7);
+    // Drift made by hand, straight on the fake (outside the models: not the registrar's requests).
+    await sim.world.route53.changeResourceRecordSets({
+      HostedZoneId: ZONE_ID,
+      ChangeBatch: { Changes: drift.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
+    });
+    sim.model.counters = { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
+    const t0 = sim.vt.now;
+    const cpu = process.cpuUsage();
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 1_000);
+    first = reconcileOrFail({}, deps());
+    void first.finally(() => clearInterval(sampler));
+    await sim.vt.run();
+    await first;
+    const used = process.cpuUsage(cpu);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const after = sim.world.route53
+      .records(ZONE_ID)
+      .filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined).length;
+    return {
+      tasks,
+      ownedRecords: owned.length,
+      drifted: drift.length,
+      requests: Object.fromEntries([...sim.model.counters.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
+      throttled: sim.model.counters.throttled,
+      cpuMs: Math.round((used.user + used.system) / 1000),
+      peakRssMiB: Math.round(peak / 1024 / 1024),
+      virtualMs: sim.vt.now - t0,
+      repaired: after === owned.length,
+    };
+  } finally {
+    endSim(sim);
+  }
+}
