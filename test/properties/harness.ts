@@ -282,6 +282,8 @@ export class Sim {
   constructor(
     readonly world: FakeWorld,
     readonly scenario: Scenario,
+    /** The name policy every container and reconcile of this history runs under. */
+    readonly namePolicy: NamePolicy = SHARE_ALL,
   ) {
     this.rng = prng(scenario.seed);
     world.ecs.addCluster('batch');
@@ -304,7 +306,7 @@ export class Sim {
   addContainer(name: string): Container {
     const container = {
       name,
-      deps: containerDeps(this.world),
+      deps: containerDeps(this.world, this.namePolicy),
     };
     this.containers.push(container);
     return container;
@@ -312,7 +314,7 @@ export class Sim {
 
   /** A new Lambda container, not in the rotation: empty caches and ledger. */
   coldDeps(): SyncDeps & { clients: AwsClients } {
-    return containerDeps(this.world);
+    return containerDeps(this.world, this.namePolicy);
   }
 
   private registerFamily(family: string, f: FamilySpec): string {
