@@ -1,4 +1,4 @@
-import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName } from '../domain/dns-name';
+import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName, reservedNameProblem } from '../domain/dns-name';
 import { OWNER_ATTRIBUTE } from '../domain/ownership';
 import { OWNERSHIP_LABEL } from '../domain/service-ownership';
 import { closest } from './closest';
@@ -255,8 +255,8 @@ function buildSpec(
       );
     } else if (absolute && !isWithinZone(fqdn, zoneDomain))
       fail('name', rawName, `"${fqdn}" is outside the zone ${zoneDomain}`);
-    else if (fqdn.split('.').includes(OWNERSHIP_LABEL))
-      fail('name', rawName, `the label ${OWNERSHIP_LABEL} is reserved for the registrar's ownership records`);
+    else if (reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL))
+      fail('name', rawName, reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL)!);
     else if (fqdn === zoneDomain) fail('name', rawName, 'names the zone apex; use a name inside the zone');
     else if (problem) fail('name', rawName, `the name "${fqdn}" ${problem}`);
   }

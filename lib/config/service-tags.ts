@@ -1,4 +1,4 @@
-import { hostNameProblem, isWithinZone, normaliseName } from '../domain/dns-name';
+import { hostNameProblem, isWithinZone, normaliseName, reservedNameProblem } from '../domain/dns-name';
 import { OWNERSHIP_LABEL, ownershipRecordName } from '../domain/service-ownership';
 import { closest } from './closest';
 import type { LabelContext } from './labels';
@@ -128,12 +128,8 @@ export function parseServiceTags(tags: Readonly<Record<string, string>>, ctx: La
       fail(SERVICE_TAGS.alias, rawName, `"${candidate}" is outside the zone ${zoneDomain}`);
     } else if (problem) {
       fail(SERVICE_TAGS.alias, rawName, `the name "${candidate}" ${problem}`);
-    } else if (candidate.split('.').includes(OWNERSHIP_LABEL)) {
-      fail(
-        SERVICE_TAGS.alias,
-        rawName,
-        `the label ${OWNERSHIP_LABEL} is reserved for the registrar's ownership records`,
-      );
+    } else if (reservedNameProblem(candidate, zoneDomain, OWNERSHIP_LABEL)) {
+      fail(SERVICE_TAGS.alias, rawName, reservedNameProblem(candidate, zoneDomain, OWNERSHIP_LABEL)!);
     } else if (kind === 'cname' && candidate === zoneDomain) {
       fail(
         SERVICE_TAGS.alias,

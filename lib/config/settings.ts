@@ -1,4 +1,9 @@
 import { OWNER_ID_PATTERN } from '../domain/ownership';
+import { type NamePolicy, NamePolicyError, parseNamePolicy } from '../plan/name-policy';
+
+/** What the registrar may change (REGISTRAR_POLICY), as external-dns's --policy: docs/names.md "Modes". */
+export type WriteMode = 'sync' | 'upsert-only' | 'create-only';
+export const WRITE_MODES: readonly WriteMode[] = ['sync', 'upsert-only', 'create-only'];
 
 /**
  * Stack settings, parsed once per container from the environment (set by template.yaml, or by the caller for the
@@ -16,6 +21,10 @@ export interface Settings {
   cloudMapServiceIds: string[];
   /** The reconciler refuses to delete more than this share of owned records in one run unless forced. */
   maxDeletePercent: number;
+  /** Who may register which names (REGISTRAR_NAME_POLICY); absent means the default policy. */
+  namePolicy?: NamePolicy;
+  /** sync (default), upsert-only (never delete) or create-only (never delete or update): REGISTRAR_POLICY. */
+  mode?: WriteMode;
 }
 
 export class SettingsError extends Error {
@@ -23,8 +32,9 @@ export class SettingsError extends Error {
   constructor(
     readonly variable: string,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${variable}: ${reason}`);
+    super(`${variable}: ${reason}`, options);
   }
 }
 
@@ -35,6 +45,8 @@ export const SETTINGS_VARIABLES = {
   clusters: 'REGISTRAR_CLUSTERS',
   cloudMapServiceIds: 'REGISTRAR_CLOUDMAP_SERVICE_IDS',
   maxDeletePercent: 'REGISTRAR_MAX_DELETE_PERCENT',
+  namePolicy: 'REGISTRAR_NAME_POLICY',
+  mode: 'REGISTRAR_POLICY',
 } as const;
 
 export const DEFAULT_TTL = 60;
@@ -84,7 +96,29 @@ export function loadSettings(env: Env = process.env): Settings {
     return id;
   });
 
+  let namePolicy: NamePolicy;
+  try {
+    namePolicy = parseNamePolicy(env[v.namePolicy], v.namePolicy);
+  } catch (err) {
+    if (err instanceof NamePolicyError) throw new SettingsError(err.field, err.reason, { cause: err });
+    throw err;
+  }
+  for (const [i, rule] of namePolicy.rules.entries()) {
+    for (const zone of rule.zones ?? []) {
+      if (!hostedZoneIds.includes(zone))
+        throw new SettingsError(
+          `${v.namePolicy}.rules[${i}].zones`,
+          `"${zone}" is not one of ${v.hostedZoneIds} (${hostedZoneIds.join(', ')})`,
+        );
+    }
+  }
+  const rawMode = (env[v.mode] ?? '').trim() || 'sync';
+  if (!(WRITE_MODES as readonly string[]).includes(rawMode))
+    throw new SettingsError(v.mode, `"${rawMode}" must be one of ${WRITE_MODES.join(', ')}`);
+
   return {
+    namePolicy,
+    mode: rawMode as WriteMode,
     hostedZoneIds,
     ownerId,
     defaultTtl: integer(env[v.defaultTtl], v.defaultTtl, DEFAULT_TTL, 0, 2_147_483_647),

@@ -1,7 +1,9 @@
 import type { RegistrationSpec, TaskDefinitionView } from '../config/labels';
+import { taskClaimant, taskClaimRecord } from '../domain/claims';
 import { normaliseName, srvName } from '../domain/dns-name';
 import { OWNER_ATTRIBUTE, taskSetIdentifier } from '../domain/ownership';
 import type { CloudMapInstance, DnsRecord } from '../domain/records';
+import { ownershipRecordName } from '../domain/service-ownership';
 import type { TaskFact } from '../events/task-fact';
 
 /** Addresses the event does not carry, resolved by the caller from EC2 (host IPs, public IPs). */
@@ -88,6 +90,8 @@ export function desiredForTask(
       });
       address(target);
     }
+    // The task's claim on the name (domain/claims.ts): written and deleted with its other records.
+    out.records.push(taskClaimRecord(base, ownershipRecordName(spec.fqdn, spec.zoneDomain), owner, taskClaimant(fact)));
 
     if (spec.cloudMapServiceId) {
       const attributes: Record<string, string> = {

@@ -53,3 +53,28 @@ export function srvName(fqdn: string, protocol: 'tcp' | 'udp'): string {
   const [first, ...rest] = fqdn.split('.');
   return `_${first}._${protocol}.${rest.join('.')}`;
 }
+
+/** ECS task ids: 32 hex characters today, UUIDs for tasks started before the new ARN format. */
+const TASK_ID_LABEL = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export const isTaskIdShaped = (label: string): boolean => TASK_ID_LABEL.test(label.toLowerCase());
+
+/**
+ * Why a registration name (normalised, inside `zoneDomain`) is one the registrar keeps for itself, or undefined.
+ * The registrar writes, beside each name N: per-task SRV targets `<task-id>.N`, SRV records `_<first>._tcp|_udp.<rest>`
+ * and ownership records under the `_ecs-registrar` label. A label producing one of those names would add its address
+ * to another registration's task (an SRV client of that task reaches the intruder) or forge an ownership record.
+ */
+export function reservedNameProblem(fqdn: string, zoneDomain: string, ownershipLabel: string): string | undefined {
+  const relative = fqdn === zoneDomain ? [] : fqdn.slice(0, -(zoneDomain.length + 1)).split('.');
+  if (relative.includes(ownershipLabel))
+    return `the label ${ownershipLabel} is reserved for the registrar's ownership records`;
+  const first = relative[0];
+  if (first !== undefined && isTaskIdShaped(first)) {
+    return `its first label "${first}" looks like an ECS task id: <task-id>.<name> is reserved for the SRV targets of the registrar's tasks`;
+  }
+  if (first?.startsWith('_') && (relative[1] === '_tcp' || relative[1] === '_udp')) {
+    return `_<name>._${relative[1].slice(1)}.<domain> is reserved for the registrar's SRV records`;
+  }
+  return undefined;
+}

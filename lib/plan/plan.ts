@@ -1,3 +1,5 @@
+import type { WriteMode } from '../config/settings';
+import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
 import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
 import {
   type CloudMapInstance,
@@ -14,6 +16,8 @@ import {
   readOwnershipRecord,
   serviceRecordOwners,
 } from '../domain/service-ownership';
+import { refusedRegistrations } from './claims';
+import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
 /**
  * The pure heart of the registrar: desired endpoints vs what is currently there -> changes. The event path and the
@@ -63,6 +67,8 @@ export interface Plan {
   conflicts: Conflict[];
   /** Desired entries already correct: no write needed. */
   unchanged: number;
+  /** Changes the write mode (REGISTRAR_POLICY) held back, with the reason: reported, never applied. */
+  skipped?: { change: Change; reason: string }[];
 }
 
 export interface EndpointSet {
@@ -86,6 +92,10 @@ export interface PlanInput {
    * defaultOwnedRecordSubject(owner, current.records): per-task records and service records.
    */
   ownedRecordSubject?: (record: DnsRecord) => string | undefined;
+  /** Who may register which names, share them, join foreign sets (name-policy.ts). Default: DEFAULT_NAME_POLICY. */
+  policy?: NamePolicy;
+  /** sync (default): every change; upsert-only: no deletes; create-only: no deletes and no updates. */
+  mode?: WriteMode;
 }
 
 export type Subjected<T> = T & { subject: string };
@@ -130,9 +140,38 @@ export function planChanges(input: PlanInput): Plan {
   planRecords(input, subjectOf, inScope, plan);
   enforceSetIdentifierLimit(input.current.records, plan);
   planInstances(input, inScope, plan);
+  holdBackByMode(input.mode ?? 'sync', plan);
   const order = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
   plan.changes.sort((a, b) => order[a.action] - order[b.action]);
   return plan;
+}
+
+/**
+ * upsert-only never deletes, create-only never deletes nor changes what exists (docs/names.md "Modes"). What is held
+ * back is reported in `skipped`. A service's atomic group is held back whole when any of its changes is: half of it
+ * would leave an ownership record that does not say what is at its name.
+ */
+function holdBackByMode(mode: WriteMode, plan: Plan): void {
+  if (mode === 'sync') return;
+  const held = (c: Change): boolean =>
+    c.action === 'DELETE' ||
+    c.action === 'DEREGISTER' ||
+    (mode === 'create-only' && (c.action === 'UPDATE' || (c.action === 'REGISTER' && c.previous !== undefined)));
+  const heldGroups = new Set<string>();
+  for (const c of plan.changes) if (held(c) && c.provider === 'route53' && c.atomicGroup) heldGroups.add(c.atomicGroup);
+  const skipped: { change: Change; reason: string }[] = [];
+  plan.changes = plan.changes.filter((c) => {
+    const inHeldGroup = c.provider === 'route53' && c.atomicGroup !== undefined && heldGroups.has(c.atomicGroup);
+    if (!held(c) && !inHeldGroup) return true;
+    skipped.push({
+      change: c,
+      reason: held(c)
+        ? `REGISTRAR_POLICY=${mode}: ${c.action.toLowerCase()} not applied`
+        : `REGISTRAR_POLICY=${mode}: held back with the rest of its group`,
+    });
+    return false;
+  });
+  if (skipped.length > 0) plan.skipped = skipped;
 }
 
 /** Route 53 keeps at most 100 records with a set identifier (multivalue, weighted, ...) per name and type. */
@@ -196,9 +235,16 @@ function planRecords(
     stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
   }
 
+  // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
+  const policy = input.policy ?? DEFAULT_NAME_POLICY;
+  const staying = [...stayingAtName.values()].flat().map((o) => o.record);
+  const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy);
+
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
+  const conflictedKeys = new Set<string>();
   const conflict = (key: string, subject: string, record: DnsRecord, reason: string) => {
+    conflictedKeys.add(`${key}#${subject}`);
     plan.conflicts.push({ provider: 'route53', key, subject, reason });
     const group = atomicGroupOf(subject, record);
     if (group) conflictedGroups.add(group);
@@ -211,6 +257,11 @@ function planRecords(
       continue;
     }
     seen.add(key);
+    const refusal = refused.get(`${subject}|${record.zoneId}|${registrationNameOf(record.name, subject)}`);
+    if (refusal) {
+      conflict(key, subject, record, refusal);
+      continue;
+    }
     const existing = deleting.has(key) ? undefined : current.get(key);
     const existingSubject = existing ? subjectOf(existing) : undefined;
     if (existing && !existingSubject) {
@@ -240,6 +291,20 @@ function planRecords(
       conflict(key, subject, record, blocker);
       continue;
     }
+    if (record.setIdentifier !== undefined && policy.foreignSets === 'refuse') {
+      const foreign = others
+        .filter((o) => !o.subject && o.record.type === record.type && o.record.setIdentifier !== undefined)
+        .map((o) => o.record.setIdentifier);
+      if (foreign.length > 0) {
+        conflict(
+          key,
+          subject,
+          record,
+          `${record.name} ${record.type} holds records the registrar does not own (SetIdentifier ${foreign.join(', ')}); joining a foreign record set is refused (REGISTRAR_NAME_POLICY foreignSets)`,
+        );
+        continue;
+      }
+    }
     plan.changes.push({ provider: 'route53', action: 'CREATE', record, subject, ...grouped });
   }
 
@@ -253,6 +318,23 @@ function planRecords(
       ...(atomicGroup === undefined ? {} : { atomicGroup }),
     });
   }
+
+  // A task's claim record is written only beside a record it claims for: when every other record of the registration
+  // is refused, the task holds nothing at the name and must not block it for others.
+  const claimable = new Map<string, { all: number; refused: number }>();
+  for (const d of input.desired.records) {
+    if (isTaskClaimRecord(input.owner, d)) continue;
+    const k = `${d.subject}|${d.zoneId}|${registrationNameOf(d.name, d.subject)}`;
+    const n = claimable.get(k) ?? { all: 0, refused: 0 };
+    n.all++;
+    if (conflictedKeys.has(`${recordKey(d)}#${d.subject}`)) n.refused++;
+    claimable.set(k, n);
+  }
+  plan.changes = plan.changes.filter((c) => {
+    if (c.provider !== 'route53' || c.action !== 'CREATE' || !isTaskClaimRecord(input.owner, c.record)) return true;
+    const n = claimable.get(`${c.subject}|${c.record.zoneId}|${registrationNameOf(c.record.name, c.subject)}`);
+    return !n || n.refused < n.all;
+  });
 
   // A service's records at one name are written all together or not at all.
   if (conflictedGroups.size > 0) {

@@ -1,3 +1,4 @@
+import { isTaskClaimRecord } from '../domain/claims';
 import {
   CLUSTER_ATTRIBUTE,
   type MarkLocation,
@@ -52,7 +53,8 @@ export function ownedSubjects(input: {
     const subject = input.subjectOf(r);
     if (!subject) continue;
     const e = entry(subject);
-    e.entries++;
+    // A task's claim record (domain/claims.ts) is bookkeeping of its other records, not an entry of its own.
+    if (!isTaskClaimRecord(input.owner, r)) e.entries++;
     if (subject.startsWith('service:')) {
       locate(e, { cluster: subject.slice('service:'.length).split('/')[0] });
       continue;

@@ -1,7 +1,8 @@
 import type { CallCounter } from '../aws/clients';
 import { DeadlineExceededError, deadlinePassed, withDeadline } from '../aws/deadline';
 import { AwsReadError } from '../aws/errors';
-import type { DnsRecord } from '../domain/records';
+import { isTaskClaimRecord } from '../domain/claims';
+import { type DnsRecord, instanceKey, recordKey } from '../domain/records';
 import { clusterNameOf } from '../events/arn';
 import { type TaskFact, taskPhase } from '../events/task-fact';
 import {
@@ -49,6 +50,8 @@ export interface ReconcileReport {
   totalChanges: number;
   rejected: { key: string; action: string; code?: string; message?: string }[];
   conflicts: Conflict[];
+  /** Changes the write mode (REGISTRAR_POLICY upsert-only or create-only) held back: what sync would have done. */
+  skipped?: { action: string; key: string; subject: string; reason: string }[];
   problems: { subject: string; message: string }[];
   /**
    * Owned subjects kept as they are because ECS could not say whether their task runs (an unreadable task or task
@@ -242,7 +245,14 @@ async function reconcileRun(
   }
 
   // 4. Plan over everything owned that this run may judge, and the guards.
-  const plan = planChanges({ owner, desired, current, inScope: (s) => !keep.has(s) });
+  const plan = planChanges({
+    owner,
+    desired,
+    current,
+    inScope: (s) => !keep.has(s),
+    policy: deps.settings.namePolicy,
+    mode: deps.settings.mode,
+  });
   const clusterOf = (subject: string): string | undefined =>
     owned.get(subject)?.cluster ?? judged.running.get(subject.slice('task:'.length))?.clusterName;
   const refusal = guardRefusal(plan, owned, clusterOf, deps);
@@ -408,7 +418,11 @@ function guardRefusal(
   deps: SyncDeps,
 ): string | undefined {
   const ownedTotal = [...owned.values()].reduce((n, s) => n + s.entries, 0);
-  const deletions = plan.changes.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER');
+  // Task claim records (domain/claims.ts) go with the task's records: counted, they would make every task weigh more.
+  const counted = plan.changes.filter(
+    (c) => c.provider !== 'route53' || !isTaskClaimRecord(deps.settings.ownerId, c.record),
+  );
+  const deletions = counted.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER');
   const percent = ownedTotal > 0 ? (deletions.length / ownedTotal) * 100 : 0;
   if (deletions.length > GUARD_MIN_DELETIONS && percent > deps.settings.maxDeletePercent) {
     return `the plan deletes ${deletions.length} of ${ownedTotal} owned entries (${Math.round(percent)}%), more than REGISTRAR_MAX_DELETE_PERCENT=${deps.settings.maxDeletePercent}; rerun with force to apply`;
@@ -420,7 +434,7 @@ function guardRefusal(
     if (s.cluster) ownedByCluster.set(s.cluster, (ownedByCluster.get(s.cluster) ?? 0) + s.entries);
   }
   const writtenTo = new Set<string>();
-  for (const c of plan.changes) {
+  for (const c of counted) {
     const cluster = clusterOf(c.subject);
     if (!cluster) continue;
     if (c.action === 'DELETE' || c.action === 'DEREGISTER')
@@ -519,6 +533,16 @@ function buildReport(
     totalChanges: r.changes.length,
     rejected,
     conflicts: r.plan.conflicts,
+    ...(r.plan.skipped?.length
+      ? {
+          skipped: r.plan.skipped.map(({ change, reason }) => ({
+            action: change.action,
+            key: change.provider === 'route53' ? recordKey(change.record) : instanceKey(change.instance),
+            subject: change.subject,
+            reason,
+          })),
+        }
+      : {}),
     problems: r.problems,
     held,
     outsideView: [...r.judged.outside].map(([subject, o]) => ({ subject, entries: r.entriesOf?.(subject) ?? 0, ...o })),

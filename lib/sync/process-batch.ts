@@ -284,6 +284,8 @@ async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<Ba
         desired,
         current,
         inScope: (s) => subjects.has(s) && !desired.incomplete.has(s),
+        policy: deps.settings.namePolicy,
+        mode: deps.settings.mode,
       });
     } catch (err) {
       for (const e of inBatch) failRead(e, err);

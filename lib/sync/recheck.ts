@@ -81,6 +81,7 @@ export async function withdrawStoppedSinceConfirmed(
       desired: { records: [], instances: [] },
       current,
       inScope: (s) => subjects.has(s),
+      mode: deps.settings.mode,
     });
     deps.log.info('tasks stopped while being registered: registrations withdrawn', {
       tasks: stopped.map((e) => e.fact.taskArn),

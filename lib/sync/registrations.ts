@@ -10,6 +10,7 @@ import type { Settings } from '../config/settings';
 import { desiredForTask, type TaskNetwork } from '../desired/task-endpoints';
 import { srvName } from '../domain/dns-name';
 import type { CloudMapInstance, DnsRecord } from '../domain/records';
+import { ownershipRecordName } from '../domain/service-ownership';
 import type { TaskFact } from '../events/task-fact';
 import { type Subjected, taskSubject } from '../plan/plan';
 
@@ -32,6 +33,8 @@ export function addToScope(scope: Scope, specs: readonly RegistrationSpec[]): vo
     // The name's subtree holds its per-task SRV targets; SRV records sit at _name._proto.
     names.add(spec.fqdn);
     names.add(srvName(spec.fqdn, spec.port?.protocol ?? 'tcp'));
+    // The claims on the name (domain/claims.ts): every claimant's claim or ownership record sits there.
+    names.add(ownershipRecordName(spec.fqdn, spec.zoneDomain));
     scope.names.set(spec.zoneId, names);
     if (spec.cloudMapServiceId) scope.services.add(spec.cloudMapServiceId);
   }

@@ -301,6 +301,8 @@ export async function planServiceEvents(
     desired: { records: desired.records.filter((r) => inScope.has(r.subject)), instances: [] },
     current: { records: current, instances: [] },
     inScope: (s) => inScope.has(s),
+    policy: deps.settings.namePolicy,
+    mode: deps.settings.mode,
   });
   return { plan, problems: desired.problems };
 

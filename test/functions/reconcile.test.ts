@@ -73,8 +73,9 @@ describe('functions/reconcile', () => {
     const report = await handler()({ dryRun: true }, lambdaContext);
 
     // Assess
-    expect(report).toMatchObject({ outcome: 'planned', dryRun: true, drift: 3 });
-    expect(report.changes.map((c) => c.status)).toEqual(['planned', 'planned', 'planned']);
+    // 4: the task's three records and its claim TXT (issue 13)
+    expect(report).toMatchObject({ outcome: 'planned', dryRun: true, drift: 4 });
+    expect(report.changes.map((c) => c.status)).toEqual(['planned', 'planned', 'planned', 'planned']);
     expect(world.route53.snapshot(ZONE_ID)).toEqual(before);
   });
 

@@ -60,9 +60,9 @@ describe('status, events and validate on moto, through the CLI', () => {
     ]);
     expect(sync.stderr).toBe('');
     expect(sync.code).toBe(0);
-    expect(sync.stdout).toMatch(/2 events: 2 applied; 2 changes/);
+    expect(sync.stdout).toMatch(/2 events: 2 applied; 4 changes/); // each task's A and claim TXT (issue 13)
     const values = (await listRecords(s.c, s.zoneId))
-      .filter((r) => r.SetIdentifier)
+      .filter((r) => r.SetIdentifier && r.Type === 'A')
       .map((r) => r.ResourceRecords![0]!.Value);
     expect(values.sort()).toEqual(s.tasks.map(ipOf).sort());
   });
@@ -112,7 +112,7 @@ describe('status, events and validate on moto, through the CLI', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
       new RegExp(
-        `^zone ${s.zoneId} example\\.com\\. \\(public\\): 2 records owned by "cli-test", 1 others left alone\n`,
+        `^zone ${s.zoneId} example\\.com\\. \\(public\\): 4 records owned by "cli-test", 1 others left alone\n`,
       ),
     );
     for (const t of s.tasks) {
@@ -124,12 +124,12 @@ describe('status, events and validate on moto, through the CLI', () => {
       );
     }
     expect(text.stdout).not.toContain('legacy');
-    expect(text.stdout).toMatch(/\n2 records in 1 zone, 0 Cloud Map instances; 2 tasks, 0 services\n$/);
+    expect(text.stdout).toMatch(/\n4 records in 1 zone, 0 Cloud Map instances; 2 tasks, 0 services\n$/);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as {
       zones: { id: string; records: { subject: string }[]; foreign: number }[];
     };
-    expect(report.zones.map((z) => [z.id, z.records.length, z.foreign])).toEqual([[s.zoneId, 2, 1]]);
+    expect(report.zones.map((z) => [z.id, z.records.length, z.foreign])).toEqual([[s.zoneId, 4, 1]]); // 2 tasks x (A + claim TXT)
     expect(wrongZone.code).toBe(2);
     expect(wrongZone.stderr).toMatch(/^ecs-registrar status: --zone: ZNOTOURS is not one of the stack's zones/);
   });

@@ -25,7 +25,12 @@ describe('CLI exit codes on moto', () => {
 
   const owned = async (s: Scenario) =>
     (await listRecords(s.c, s.zoneId)).filter((r) => r.SetIdentifier?.startsWith('ecs-registrar:cli-test:'));
-  const valuesOf = (rs: ResourceRecordSet[]) => rs.map((r) => r.ResourceRecords![0]!.Value).sort();
+  // The addresses: each task's A record (its claim TXT, issue 13, sits beside it).
+  const valuesOf = (rs: ResourceRecordSet[]) =>
+    rs
+      .filter((r) => r.Type === 'A')
+      .map((r) => r.ResourceRecords![0]!.Value)
+      .sort();
 
   describe('sync', () => {
     test('every event applied: exit 0, nothing on stderr', async () => {
@@ -39,7 +44,7 @@ describe('CLI exit codes on moto', () => {
       // Assess
       expect(out.stderr).toBe('');
       expect(out.code).toBe(0);
-      expect(out.stdout).toMatch(/2 events: 2 applied; 2 changes/);
+      expect(out.stdout).toMatch(/2 events: 2 applied; 4 changes/); // each task's A and claim TXT (issue 13)
       expect(valuesOf(await owned(s))).toEqual(s.tasks.map(ipOf).sort());
     });
 
@@ -54,7 +59,7 @@ describe('CLI exit codes on moto', () => {
       // Assess
       expect(out.code).toBe(1);
       expect(out.stdout).toMatch(/INVALID +\S+mixed\.jsonl:2: body: is not valid JSON/);
-      expect(out.stdout).toMatch(/3 events: 2 applied, 1 invalid; 2 changes/);
+      expect(out.stdout).toMatch(/3 events: 2 applied, 1 invalid; 4 changes/);
       expect(out.stderr).toBe('ecs-registrar sync: 1 of 3 events invalid\n');
       expect(valuesOf(await owned(s))).toEqual(s.tasks.map(ipOf).sort());
     });
@@ -159,12 +164,12 @@ describe('CLI exit codes on moto', () => {
 
       // Assess
       expect(out.code).toBe(0);
-      expect(out.stdout).toMatch(/2 events: 2 planned; 2 changes planned \(dry run: nothing written\)/);
+      expect(out.stdout).toMatch(/2 events: 2 planned; 4 changes planned \(dry run: nothing written\)/);
       expect(out.stdout).not.toMatch(/applied/);
       expect(out.stdout).toMatch(/^would CREATE/m);
       const report = JSON.parse(json.stdout) as { items: { status: string }[]; changes: { status: string }[] };
       expect(report.items.map((i) => i.status)).toEqual(['planned', 'planned']);
-      expect(report.changes.map((c) => c.status)).toEqual(['planned', 'planned']);
+      expect(report.changes.map((c) => c.status)).toEqual(['planned', 'planned', 'planned', 'planned']);
       expect(await owned(s)).toEqual([]);
     });
   });
@@ -202,7 +207,7 @@ describe('CLI exit codes on moto', () => {
       expect(error.exitCode).toBe(1);
       expect(error.message).toMatch(/AWS_REGION/);
       expect(await owned(s)).toEqual(before);
-      expect(before).toHaveLength(3);
+      expect(before).toHaveLength(6); // 3 tasks x (A + claim TXT)
     });
 
     test('REGISTRAR_CLUSTERS naming a cluster that does not exist: refused, nothing deleted, exit 1', async () => {
@@ -246,9 +251,9 @@ describe('CLI exit codes on moto', () => {
       );
       expect(dry.code).toBe(0);
       expect(dry.stdout).toMatch(/GUARD +a real run would be refused: .*rerun with --force/);
-      expect(dry.stdout).toMatch(/outcome: planned \(dry run: nothing written\); drift 3/);
+      expect(dry.stdout).toMatch(/outcome: planned \(dry run: nothing written\); drift 6/);
       expect(dry.stdout).not.toMatch(/\bapplied\b/);
-      expect(afterRefusals).toHaveLength(3);
+      expect(afterRefusals).toHaveLength(6);
       expect(forced.stderr).toBe('');
       expect(forced.code).toBe(0);
       expect(forced.stdout).toMatch(
@@ -256,7 +261,7 @@ describe('CLI exit codes on moto', () => {
       );
       expect(forced.stdout).not.toMatch(/rerun/);
       expect(forced.stdout).not.toMatch(/REFUSED/);
-      expect(forced.stdout).toMatch(/outcome: applied; drift 3/);
+      expect(forced.stdout).toMatch(/outcome: applied; drift 6/); // 3 A records and their claim TXTs
       expect(await owned(s)).toEqual([]);
     });
 

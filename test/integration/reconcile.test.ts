@@ -79,6 +79,9 @@ describe('reconcile on moto, through the CLI', () => {
       REGISTRAR_HOSTED_ZONE_IDS: zoneId,
       REGISTRAR_OWNER_ID: 'it-stack',
       REGISTRAR_CLOUDMAP_SERVICE_IDS: serviceId,
+      // A foreign record joins web's set below: this test repairs drift beside it, so it allows joining foreign sets
+      // (refused by default since issue 13, covered in test/lib/plan).
+      REGISTRAR_NAME_POLICY: '{"foreignSets":"join"}',
     };
     const dir = mkdtempSync(join(tmpdir(), 'ecs-registrar-'));
     const eventsFile = join(dir, 'events.jsonl');
@@ -86,13 +89,14 @@ describe('reconcile on moto, through the CLI', () => {
     const sync = runCli(['sync', '--events', eventsFile], env);
     expect(sync.stderr).toBe('');
     expect(sync.code).toBe(0);
-    expect(sync.stdout).toMatch(/4 events: 4 applied; 8 changes/);
+    expect(sync.stdout).toMatch(/4 events: 4 applied; 12 changes/); // with each task's claim TXT (issue 13)
 
     // Drift it by hand
     const [t1, t2, t3] = tasks as [Task, Task, Task];
     const records = await listRecords(c, zoneId);
     const recordOf = (t: Task) =>
-      records.find((r) => r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))!;
+      // The task's A record, not its claim TXT (issue 13) beside it
+      records.find((r) => r.Type === 'A' && r.SetIdentifier?.startsWith(`ecs-registrar:it-stack:${taskId(t)}:`))!;
     const change = (Action: 'CREATE' | 'DELETE', ResourceRecordSet: ResourceRecordSet) =>
       c.route53.send(
         new ChangeResourceRecordSetsCommand({
@@ -122,13 +126,19 @@ describe('reconcile on moto, through the CLI', () => {
     // Act: dry run
     const dry = runCli(['reconcile', '--dry-run', '--json'], env);
 
-    // Assess: exactly the four fixes, nothing written
+    // Assess: exactly the fixes, nothing written. Claim TXTs (issue 13): moto's DELETE of t1's and t2's A removed
+    // every record with their SetIdentifier (moto.md), so their claims are recreated too; t4's goes with its A.
+    const claim = (t: Task) =>
+      `${zoneId}|web._ecs-registrar.example.com.|TXT|ecs-registrar:it-stack:${taskId(t)}:us-east-1/prod`;
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.stdout) as ReconcileReport;
     expect(plan.outcome).toBe('planned');
     expect(plan.changes.map((ch) => `${ch.action} ${ch.key}`).sort()).toEqual(
       [
         `CREATE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t1)}:us-east-1/prod`,
+        `CREATE ${claim(t1)}`,
+        `CREATE ${claim(t2)}`,
+        `DELETE ${claim(t4)}`,
         `DELETE ${zoneId}|web.example.com.|A|ecs-registrar:it-stack:${taskId(t4)}:us-east-1/prod`,
         `DEREGISTER ${serviceId}|${taskId(t4)}`,
         `REGISTER ${serviceId}|${taskId(t3)}`,
@@ -145,9 +155,15 @@ describe('reconcile on moto, through the CLI', () => {
     // Assess: repaired, foreign untouched
     expect(real.stderr).toBe('');
     expect(real.code).toBe(0);
-    expect(real.stdout).toMatch(/outcome: applied; drift 5/);
+    expect(real.stdout).toMatch(/outcome: applied; drift 8/);
     const after = await listRecords(c, zoneId);
-    const ours = after.filter((r) => r.SetIdentifier?.startsWith('ecs-registrar:'));
+    const ours = after.filter((r) => r.SetIdentifier?.startsWith('ecs-registrar:') && r.Type === 'A');
+    expect(
+      after
+        .filter((r) => r.Type === 'TXT')
+        .map((r) => r.SetIdentifier)
+        .sort(),
+    ).toEqual([t1, t2, t3].map((t) => `ecs-registrar:it-stack:${taskId(t)}:us-east-1/prod`).sort());
     expect(ours.map((r) => `${r.SetIdentifier} ${r.ResourceRecords![0]!.Value}`).sort()).toEqual(
       [...[t1, t2, t3].map((t) => `ecs-registrar:it-stack:${taskId(t)}:us-east-1/prod ${ip(t)}`)].sort(),
     );

@@ -73,6 +73,9 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
       REGISTRAR_OWNER_ID: 'it-stack',
       REGISTRAR_DEFAULT_TTL: '30',
       REGISTRAR_CLOUDMAP_SERVICE_IDS: serviceId,
+      // The foreign multivalue record above shares web's set: these tests register beside it and prove it is left
+      // alone, so they allow joining foreign sets (the default refuses since issue 13; test/lib/plan covers that).
+      REGISTRAR_NAME_POLICY: '{"foreignSets":"join"}',
     });
   });
 

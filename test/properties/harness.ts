@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import sinon from 'sinon';
 import type { AwsClients } from '../../lib/aws/clients';
 import { silentLog } from '../../lib/observability/log';
+import type { NamePolicy } from '../../lib/plan/name-policy';
 import { createSyncDeps } from '../../lib/runtime';
 import { type BatchReport, processEventBatch, type SyncDeps } from '../../lib/sync/process-batch';
 import { cloudMapErrors, ec2Errors, ecsErrors, route53Errors } from '../support/aws-errors';
@@ -197,9 +198,18 @@ function pooledClients(world: FakeWorld): AwsClients {
 }
 
 /** Dependencies of one Lambda container (or reconciler run), as FakeWorld.deps() builds them, on pooled clients. */
-export function containerDeps(world: FakeWorld): SyncDeps & { clients: AwsClients } {
+/**
+ * The name policy the properties run under unless they say otherwise: every claimant may share every name and join
+ * foreign sets, so the expected state does not depend on which task came first (claims have their own property).
+ */
+export const SHARE_ALL: NamePolicy = { rules: [{ clusters: ['*'], names: ['*'], share: true }], foreignSets: 'join' };
+
+export function containerDeps(
+  world: FakeWorld,
+  namePolicy: NamePolicy = SHARE_ALL,
+): SyncDeps & { clients: AwsClients } {
   return createSyncDeps({
-    settings: world.settings({ ownerId: OWNER, maxDeletePercent: 100 }),
+    settings: world.settings({ ownerId: OWNER, maxDeletePercent: 100, namePolicy }),
     clients: pooledClients(world),
     log: silentLog,
     timing: world.timing,
@@ -272,6 +282,8 @@ export class Sim {
   constructor(
     readonly world: FakeWorld,
     readonly scenario: Scenario,
+    /** The name policy every container and reconcile of this history runs under. */
+    readonly namePolicy: NamePolicy = SHARE_ALL,
   ) {
     this.rng = prng(scenario.seed);
     world.ecs.addCluster('batch');
@@ -294,7 +306,7 @@ export class Sim {
   addContainer(name: string): Container {
     const container = {
       name,
-      deps: containerDeps(this.world),
+      deps: containerDeps(this.world, this.namePolicy),
     };
     this.containers.push(container);
     return container;
@@ -302,7 +314,7 @@ export class Sim {
 
   /** A new Lambda container, not in the rotation: empty caches and ledger. */
   coldDeps(): SyncDeps & { clients: AwsClients } {
-    return containerDeps(this.world);
+    return containerDeps(this.world, this.namePolicy);
   }
 
   private registerFamily(family: string, f: FamilySpec): string {
@@ -587,6 +599,7 @@ export function expectedState(
       if (blocks.records.has(`${zoneId}|${name}|${type}`) || blocks.records.has(`${zoneId}|${name}|*`)) return;
       records.push({ zoneId, name, type, setIdentifier, ttl, values: [value] });
     };
+    const before = records.length;
     if (kinds.has('A')) add(fqdn, 'A', ipv4);
     if (kinds.has('AAAA') && ipv6) add(fqdn, 'AAAA', ipv6);
     if (kinds.has('SRV')) {
@@ -595,6 +608,19 @@ export function expectedState(
       add(target, 'A', ipv4);
       if (ipv6) add(target, 'AAAA', ipv6);
     }
+    // The task's claim on the name (issue 13), written only beside a record it claims for.
+    const claimant = task.spec.service
+      ? `service:${task.cluster}/svc-${task.spec.family % sim.scenario.families.length}`
+      : `family:${task.cluster}/${task.familyName}`;
+    if (records.length > before)
+      records.push({
+        zoneId,
+        name: `${f.name}._ecs-registrar.${domain}`,
+        type: 'TXT',
+        setIdentifier,
+        ttl,
+        values: [`"heritage=ecs-registrar,owner=${OWNER},claimant=${claimant}"`],
+      });
     if (f.cloudMap && !blocks.instances.has(task.id) && !blocks.instances.has('*')) {
       const attributes: Record<string, string> = {
         AWS_INSTANCE_IPV4: ipv4,

@@ -223,10 +223,10 @@ describe('malformed-input corpus through the real sync handler', () => {
     const written = JSON.stringify(world.route53.calls.filter((c) => c.operation === 'ChangeResourceRecordSets'));
     expect(written).not.toContain('web-api');
 
-    // Every good event applied
+    // Every good event applied: A, SRV, SRV target A and the claim TXT (issue 13)
     for (const gi of goodInputs) {
       expect(owned.filter((r) => r.SetIdentifier?.startsWith(`ecs-registrar:test-owner:${gi.taskId}:`))).toHaveLength(
-        3,
+        4,
       );
     }
   }, 60_000);

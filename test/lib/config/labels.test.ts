@@ -787,6 +787,58 @@ describe('parseRegistrationSpecs: input hygiene (issue 9.7)', () => {
     },
   );
 
+  it.each([
+    ['0123456789abcdef0123456789abcdef.payments', '0123456789abcdef0123456789abcdef'],
+    ['0123456789ABCDEF0123456789ABCDEF.payments', '0123456789abcdef0123456789abcdef'],
+    ['12345678-90ab-cdef-1234-567890abcdef.payments', '12345678-90ab-cdef-1234-567890abcdef'],
+    ['0123456789abcdef0123456789abcdef.payments.internal.example.com.', '0123456789abcdef0123456789abcdef'],
+  ])('reserves the SRV target names <task-id>.<name>: %s', (name, first) => {
+    // Act: a task labelled like this would add its address to another task's SRV target.
+    const parsed = parse(container('web', { 'ecs-registrar.name': name }));
+
+    // Assess
+    expect(parsed.specs).toEqual([]);
+    expect(parsed.errors.map((e) => e.reason)).toEqual([
+      `its first label "${first}" looks like an ECS task id: <task-id>.<name> is reserved for the SRV targets of the registrar's tasks`,
+    ]);
+  });
+
+  it('reserves the SRV record names _<name>._tcp and _<name>._udp', () => {
+    // Act
+    const parsed = parse(container('web', { 'ecs-registrar.name': '_payments._tcp' }));
+
+    // Assess
+    expect(parsed.errors.map((e) => e.reason)).toEqual([
+      "_<name>._tcp.<domain> is reserved for the registrar's SRV records",
+    ]);
+  });
+
+  it.each([
+    'payments-0123456789abcdef0123456789abcdef', // not a whole label
+    '0123456789abcdef0123456789abcde.payments', // 31 hex
+    'api.0123456789abcdef0123456789abcdef', // not the first label: no SRV target has this shape
+    '_payments.internal',
+  ])('keeps names that only resemble the reserved shapes: %s', (name) => {
+    // Act
+    const parsed = parse(container('web', { 'ecs-registrar.name': name, 'ecs-registrar.records': 'A' }));
+
+    // Assess
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.specs).toHaveLength(1);
+  });
+
+  it('a reserved name blocks only its own registration, never the one beside it', () => {
+    // Act
+    const parsed = parse(
+      container('web', { 'ecs-registrar.name': '0123456789abcdef0123456789abcdef.payments' }),
+      container('api', { 'ecs-registrar.name': 'api' }),
+    );
+
+    // Assess
+    expect(parsed.specs.map((s) => s.fqdn)).toEqual(['api.internal.example.com.']);
+    expect(parsed.errors).toHaveLength(1);
+  });
+
   it('refuses attr.__proto__ and lowercase copies of reserved attribute keys with a warning, keeping the rest', () => {
     // Act
     const parsed = parse(

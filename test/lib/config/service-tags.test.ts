@@ -126,6 +126,21 @@ describe('parseServiceTags', () => {
       'tag ecs-registrar:alias="x._ecs-registrar": the label _ecs-registrar is reserved for the registrar\'s ownership records',
     ],
     [
+      'an SRV target name of a task',
+      { 'ecs-registrar:alias': '0123456789abcdef0123456789abcdef.payments' },
+      'tag ecs-registrar:alias="0123456789abcdef0123456789abcdef.payments": its first label "0123456789abcdef0123456789abcdef" looks like an ECS task id: <task-id>.<name> is reserved for the SRV targets of the registrar\'s tasks',
+    ],
+    [
+      'a UUID-shaped SRV target name',
+      { 'ecs-registrar:alias': '12345678-90ab-cdef-1234-567890abcdef.payments.internal.example.com.' },
+      'tag ecs-registrar:alias="12345678-90ab-cdef-1234-567890abcdef.payments.internal.example.com.": its first label "12345678-90ab-cdef-1234-567890abcdef" looks like an ECS task id: <task-id>.<name> is reserved for the SRV targets of the registrar\'s tasks',
+    ],
+    [
+      'an SRV record name',
+      { 'ecs-registrar:alias': '_payments._udp' },
+      'tag ecs-registrar:alias="_payments._udp": _<name>._udp.<domain> is reserved for the registrar\'s SRV records',
+    ],
+    [
       'an unknown type',
       { 'ecs-registrar:alias': 'api', 'ecs-registrar:alias-type': 'weighted' },
       'tag ecs-registrar:alias-type="weighted": must be "alias" or "cname"',

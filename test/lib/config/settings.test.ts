@@ -28,6 +28,8 @@ describe('loadSettings', () => {
       clusters: [],
       cloudMapServiceIds: [],
       maxDeletePercent: DEFAULT_MAX_DELETE_PERCENT,
+      namePolicy: { rules: [], foreignSets: 'refuse' },
+      mode: 'sync',
     });
   });
 
@@ -40,6 +42,9 @@ describe('loadSettings', () => {
       REGISTRAR_CLUSTERS: 'prod, arn:aws:ecs:us-east-1:123456789012:cluster/staging',
       REGISTRAR_CLOUDMAP_SERVICE_IDS: 'srv-abc123def456,srv-metrics789',
       REGISTRAR_MAX_DELETE_PERCENT: '100',
+      REGISTRAR_NAME_POLICY:
+        '{"rules":[{"clusters":["team-a-*"],"services":["payments*"],"zones":["/hostedzone/Z0PUBLIC456"],"names":["payments","@"],"share":true}],"foreignSets":"join","ttl":{"min":10,"max":300}}',
+      REGISTRAR_POLICY: ' upsert-only ',
     };
 
     // Act
@@ -53,6 +58,20 @@ describe('loadSettings', () => {
       clusters: ['prod', 'staging'],
       cloudMapServiceIds: ['srv-abc123def456', 'srv-metrics789'],
       maxDeletePercent: 100,
+      namePolicy: {
+        rules: [
+          {
+            clusters: ['team-a-*'],
+            services: ['payments*'],
+            zones: ['Z0PUBLIC456'],
+            names: ['payments', '@'],
+            share: true,
+          },
+        ],
+        foreignSets: 'join',
+        ttl: { min: 10, max: 300 },
+      },
+      mode: 'upsert-only',
     });
   });
 
@@ -138,6 +157,78 @@ describe('loadSettings', () => {
       { ...base, REGISTRAR_CLOUDMAP_SERVICE_IDS: 'ns-abc123' },
       'REGISTRAR_CLOUDMAP_SERVICE_IDS',
       /not a Cloud Map service id/,
+    ],
+    [
+      'an unknown mode',
+      { ...base, REGISTRAR_POLICY: 'upsert' },
+      'REGISTRAR_POLICY',
+      /must be one of sync, upsert-only, create-only/,
+    ],
+    [
+      'a name policy that is not JSON',
+      { ...base, REGISTRAR_NAME_POLICY: '{rules' },
+      'REGISTRAR_NAME_POLICY',
+      /is not valid JSON/,
+    ],
+    [
+      'a name policy that is a list',
+      { ...base, REGISTRAR_NAME_POLICY: '[]' },
+      'REGISTRAR_NAME_POLICY',
+      /must be a JSON object/,
+    ],
+    [
+      'an unknown policy field',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rule":[]}' },
+      'REGISTRAR_NAME_POLICY.rule',
+      /unknown field; known: rules, foreignSets, ttl/,
+    ],
+    [
+      'a rule without names',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rules":[{"clusters":["*"]}]}' },
+      'REGISTRAR_NAME_POLICY.rules[0].names',
+      /is required/,
+    ],
+    [
+      'a rule with empty clusters',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rules":[{"clusters":[],"names":["*"]}]}' },
+      'REGISTRAR_NAME_POLICY.rules[0].clusters',
+      /non-empty list/,
+    ],
+    [
+      'an absolute name in a rule',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rules":[{"clusters":["*"],"names":["api.example.com."]}]}' },
+      'REGISTRAR_NAME_POLICY.rules[0].names',
+      /relative to the zone/,
+    ],
+    [
+      'a share flag that is not a boolean',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rules":[{"clusters":["*"],"names":["*"],"share":"yes"}]}' },
+      'REGISTRAR_NAME_POLICY.rules[0].share',
+      /true or false/,
+    ],
+    [
+      'a rule zone the stack does not write',
+      { ...base, REGISTRAR_NAME_POLICY: '{"rules":[{"clusters":["*"],"names":["*"],"zones":["Z0OTHER"]}]}' },
+      'REGISTRAR_NAME_POLICY.rules[0].zones',
+      /"Z0OTHER" is not one of REGISTRAR_HOSTED_ZONE_IDS/,
+    ],
+    [
+      'foreignSets neither refuse nor join',
+      { ...base, REGISTRAR_NAME_POLICY: '{"foreignSets":"allow"}' },
+      'REGISTRAR_NAME_POLICY.foreignSets',
+      /"refuse" or "join"/,
+    ],
+    [
+      'TTL bounds upside down',
+      { ...base, REGISTRAR_NAME_POLICY: '{"ttl":{"min":300,"max":10}}' },
+      'REGISTRAR_NAME_POLICY.ttl',
+      /min \(300\) is greater than max \(10\)/,
+    ],
+    [
+      'a negative TTL bound',
+      { ...base, REGISTRAR_NAME_POLICY: '{"ttl":{"min":-1}}' },
+      'REGISTRAR_NAME_POLICY.ttl.min',
+      /integer number of seconds/,
     ],
   ])('rejects %s, naming the variable', (_what, env, variable, reason) => {
     // Act

@@ -36,8 +36,12 @@ function run(fact: TaskFact, taskDef: TaskDefinitionView, network: TaskNetwork =
   return desiredForTask(fact, taskDef, specsOf(taskDef), network, OWNER);
 }
 
-/** `type name value` lines: easy to read in a failure. */
-const lines = (records: DnsRecord[]) => records.map((r) => `${r.type} ${r.name} ${(r.values ?? []).join(',')}`);
+/** The records that answer DNS queries: without the task's claim records, which have their own tests below. */
+const answering = (records: DnsRecord[]) => records.filter((r) => !r.name.includes('._ecs-registrar.'));
+
+/** `type name value` lines of the answering records: easy to read in a failure. */
+const lines = (records: DnsRecord[]) =>
+  answering(records).map((r) => `${r.type} ${r.name} ${(r.values ?? []).join(',')}`);
 
 const FG = 'a1173316d40a45dea9b2c3d4e5f60718';
 const BR = 'c1ffa94f19a540ed8d9f7e1d2a5d3626';
@@ -68,6 +72,31 @@ describe('desiredForTask', () => {
         values: [`1 1 8080 ${FG}.web.internal.example.com.`],
       },
       { ...common, name: `${FG}.web.internal.example.com.`, type: 'A', values: ['10.0.1.163'] },
+      {
+        ...common,
+        name: 'web._ecs-registrar.internal.example.com.',
+        type: 'TXT',
+        values: [`"heritage=ecs-registrar,owner=${OWNER},claimant=service:prod/web"`],
+      },
+    ]);
+  });
+
+  it('claims each name for the task family in its cluster when no service started the task', () => {
+    // Act
+    const desired = run(factOf('standalone-task'), taskDefinitionFixture('fargate-web'));
+
+    // Assess: one claim record per registration, keyed by the task's own mark, naming cluster and family
+    const claims = desired.records.filter((r) => r.type === 'TXT');
+    expect(claims).toEqual([
+      {
+        zoneId: PRIVATE_ZONE,
+        name: 'web._ecs-registrar.internal.example.com.',
+        type: 'TXT',
+        multiValue: true,
+        ttl: 60,
+        setIdentifier: desired.records[0]!.setIdentifier,
+        values: [`"heritage=ecs-registrar,owner=${OWNER},claimant=family:batch/web"`],
+      },
     ]);
   });
 
@@ -139,7 +168,7 @@ describe('desiredForTask', () => {
 
     // Assess
     expect(desired.problems).toEqual([]);
-    expect(desired.records.map((r) => [...lines([r]), r.ttl])).toEqual([
+    expect(answering(desired.records).map((r) => [...lines([r]), r.ttl])).toEqual([
       ['A api.internal.example.com. 10.0.0.5', 30],
       [`SRV _api._tcp.internal.example.com. 1 1 32768 ${BR}.api.internal.example.com.`, 30],
       [`A ${BR}.api.internal.example.com. 10.0.0.5`, 30],

@@ -180,13 +180,32 @@ describe('planChanges: Route 53 records', () => {
     ]);
   });
 
-  it('creates ours beside an unowned multivalue record of the same name and type, and never touches it', () => {
-    // Prepare
+  it('refuses by default to join a multivalue set with records it does not own, and never touches them', () => {
+    // Prepare: a hand-made set and another registrar's record at our name and type (issue 13: no joining foreign sets)
     const theirs: DnsRecord = { ...ours(T1), setIdentifier: 'blue-fleet-1', values: ['10.8.0.1'] };
     const otherRegistrar: DnsRecord = { ...ours(T2), setIdentifier: taskSetIdentifier('staging', T2) };
 
     // Act
     const p = plan({ records: [want(T1)] }, { records: [theirs, otherRegistrar] });
+
+    // Assess
+    expect(p.changes).toEqual([]);
+    expect(p.conflicts).toEqual([
+      {
+        provider: 'route53',
+        key: recordKey(ours(T1)),
+        subject: taskSubject(T1),
+        reason: `${NAME} A holds records the registrar does not own (SetIdentifier blue-fleet-1, ${taskSetIdentifier('staging', T2)}); joining a foreign record set is refused (REGISTRAR_NAME_POLICY foreignSets)`,
+      },
+    ]);
+  });
+
+  it('creates ours beside an unowned multivalue record when the policy says foreignSets "join", and never touches it', () => {
+    // Prepare
+    const theirs: DnsRecord = { ...ours(T1), setIdentifier: 'blue-fleet-1', values: ['10.8.0.1'] };
+
+    // Act
+    const p = plan({ records: [want(T1)] }, { records: [theirs] }, { policy: { rules: [], foreignSets: 'join' } });
 
     // Assess
     expect(summary(p)).toEqual([`CREATE ${recordKey(ours(T1))}`]);
@@ -456,8 +475,12 @@ describe('planChanges: ordering and idempotency', () => {
     const after = apply(current, first);
     const second = plan(desired, after);
 
-    // Assess
-    expect(summary(first)).toHaveLength(6);
+    // Assess: T2 at web is refused (a foreign set is there), so 5 changes, not 6 as before issue 13
+    expect(summary(first)).toHaveLength(5);
+    expect(first.conflicts.map((c) => c.key)).toEqual([
+      recordKey(ours(T2)),
+      recordKey(ours(T2, { name: 'api.internal.example.com.' })),
+    ]);
     expect(second.changes).toEqual([]);
     expect(second.conflicts).toEqual(first.conflicts);
     expect(after.records).toEqual(expect.arrayContaining(foreign));
@@ -565,7 +588,7 @@ describe('Route 53 limit of 100 records with a set identifier per name and type'
     const desired = Array.from({ length: 104 }, (_, i) => want(id(i)));
 
     // Act
-    const p = plan({ records: desired }, { records: current });
+    const p = plan({ records: desired }, { records: current }, { policy: { rules: [], foreignSets: 'join' } });
 
     // Assess: 5 created up to the limit, 5 reported
     expect(p.changes.filter((c) => c.action === 'CREATE')).toHaveLength(5);

@@ -217,9 +217,12 @@ describe('planChanges with service records', () => {
 
     // Assess
     expect(held.changes).toEqual([]);
-    expect(held.conflicts.map((c) => c.reason)).toEqual([
-      'a record with this name and type is already registered for service:prod/api',
-    ]);
+    // Issue 13: the claim is refused before any record is compared, naming the holder, once per record of the group.
+    expect(held.conflicts.map((c) => c.reason)).toEqual(
+      Array(2).fill(
+        'web.example.com. is held by service:prod/api; service:prod/web may not register it unless a name policy rule with "share": true covers both',
+      ),
+    );
     expect(summary(released)).toEqual([
       'DELETE web.example.com. A',
       'DELETE web._ecs-registrar.example.com. TXT',

@@ -1,5 +1,6 @@
 import { DescribeTasksCommand, type DescribeTasksCommandInput, ECSClient } from '@aws-sdk/client-ecs';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import type { Settings } from '../../../lib/config/settings';
 import { silentLog } from '../../../lib/observability/log';
 import { reconcileOrFail } from '../../../lib/reconcile/reconcile';
 import { createSyncDeps } from '../../../lib/runtime';
@@ -16,7 +17,12 @@ beforeEach(() => world.reset());
 
 const id = (arn: string) => arn.split('/').pop()!;
 
-async function registered(n: number, cluster = 'prod'): Promise<string[]> {
+/** Both clusters' `web` tasks may hold the name together (issue 13: without it, the second cluster is refused). */
+const SHARED_WEB: Partial<Settings> = {
+  namePolicy: { rules: [{ clusters: ['*'], names: ['web'], share: true }], foreignSets: 'refuse' },
+};
+
+async function registered(n: number, cluster = 'prod', settings: Partial<Settings> = {}): Promise<string[]> {
   const def = world.webTaskDefinition();
   const arns = Array.from({ length: n }, (_, i) => {
     const arn = world.ecs.runTask({
@@ -28,8 +34,9 @@ async function registered(n: number, cluster = 'prod'): Promise<string[]> {
     world.ecs.setStatus(arn, 'RUNNING');
     return arn;
   });
-  const report = await processEventBatch(world.takeInputs(), world.deps());
+  const report = await processEventBatch(world.takeInputs(), world.deps(settings));
   expect(report.retry).toEqual([]);
+  expect(report.conflicts).toEqual([]);
   return arns;
 }
 
@@ -108,7 +115,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
       { subject: `task:${id(t1!)}`, reason: expect.stringMatching(/lastStatus.*HIBERNATING/) },
     ]);
     const left = world.ownedRecords().map((r) => r.SetIdentifier);
-    expect(left.filter((s) => s?.includes(id(t1!)))).toHaveLength(3);
+    expect(left.filter((s) => s?.includes(id(t1!)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
     expect(left.filter((s) => s?.includes(id(t2!)))).toHaveLength(0);
   });
 
@@ -128,7 +135,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     expect(report.outcome).toBe('partial');
     expect(report.held).toEqual([{ subject: `task:${id(t1!)}`, reason: 'DescribeTasks in prod: INTERNAL_ERROR' }]);
     const left = world.ownedRecords().map((r) => r.SetIdentifier ?? '');
-    expect(left.filter((s) => s.includes(id(t1!)))).toHaveLength(3);
+    expect(left.filter((s) => s.includes(id(t1!)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
     expect(left.filter((s) => s.includes(id(t2!)))).toHaveLength(0);
   });
 
@@ -149,22 +156,22 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     expect(report.held).toEqual([
       { subject: `task:${id(t1!)}`, reason: expect.stringMatching(/neither the task nor a failure/) },
     ]);
-    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t1!)))).toHaveLength(3);
-    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t2!)))).toHaveLength(3);
+    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t1!)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
+    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t2!)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
   });
 
   test('entries of a cluster the stack no longer serves are kept and reported as outside the run, with a hint', async () => {
     // Prepare: tasks in prod and in batch registered; then the stack is narrowed to prod, and batch's tasks stop
     world.ecs.addCluster('batch');
-    await registered(1, 'prod');
-    const [b1] = await registered(1, 'batch');
+    await registered(1, 'prod', SHARED_WEB);
+    const [b1] = await registered(1, 'batch', SHARED_WEB);
     world.ecs.stopTask(b1!, { until: 'STOPPED' });
     world.ecs.forgetStoppedTasks();
     world.ecs.takeEvents();
     const before = world.route53.snapshot(ZONE_ID);
 
     // Act
-    const report = await reconcileOrFail({}, world.deps({ clusters: ['prod'] }));
+    const report = await reconcileOrFail({}, world.deps({ ...SHARED_WEB, clusters: ['prod'] }));
 
     // Assess
     expect(report.outcome).toBe('converged');
@@ -214,7 +221,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     // Assess
     expect(report.outcome).toBe('applied');
     expect(world.ownedRecords().every((r) => r.SetIdentifier?.includes(id(t2)))).toBe(true);
-    expect(world.ownedRecords()).toHaveLength(3);
+    expect(world.ownedRecords()).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
   });
 
   test('an owned record with an old mark (no cluster) whose task no cluster knows is kept unless forced', async () => {
@@ -266,7 +273,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     // Assess
     expect(report.outcome).toBe('applied');
     expect(world.ownedRecords().map((r) => r.SetIdentifier)).toEqual(
-      Array(3).fill(`ecs-registrar:test-owner:${id(t1!)}:us-east-1/prod`),
+      Array(4).fill(`ecs-registrar:test-owner:${id(t1!)}:us-east-1/prod`), // with the claim TXT (issue 13)
     );
   });
 
@@ -290,7 +297,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     expect(report.held).toEqual([
       { subject: `task:${id(t1!)}`, reason: expect.stringMatching(/cannot read task definition .*web:1/) },
     ]);
-    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t1!)))).toHaveLength(3);
-    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t2)))).toHaveLength(3);
+    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t1!)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
+    expect(world.ownedRecords().filter((r) => r.SetIdentifier?.includes(id(t2)))).toHaveLength(4); // A, SRV, SRV target A, claim TXT (issue 13)
   });
 });

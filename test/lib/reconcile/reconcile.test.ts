@@ -173,7 +173,7 @@ describe('reconcile: drift cases', () => {
       `CREATE ${ZONE_ID}|web.example.com.|A|${owned(t1!)}`,
       `DELETE ${ZONE_ID}|old.example.com.|A|${owned(t1!)}`,
     ]);
-    expect(world.ownedRecords().map((r) => r.Name)).toEqual(['web.example.com.']);
+    expect(world.ownedRecords().map((r) => r.Name)).toEqual(['web._ecs-registrar.example.com.', 'web.example.com.']);
   });
 
   test('a deregistered Cloud Map instance is registered again; a foreign instance is never touched', async () => {
@@ -227,9 +227,9 @@ describe('reconcile: scale and pagination', () => {
 
     // Assess
     expect(first.outcome).toBe('applied');
-    expect(first.totalChanges).toBe(390);
+    expect(first.totalChanges).toBe(520); // 130 tasks x (3 records + the claim TXT of issue 13)
     expect(first.changes).toHaveLength(200);
-    expect(world.ownedRecords()).toHaveLength(390);
+    expect(world.ownedRecords()).toHaveLength(520);
     expect(afterFirst.listTasks).toBe(2);
     // 130 tasks: 2 DescribeTasks to read them, 2 more for the second look after writing (recheck.ts)
     expect(afterFirst.describeTasks).toBe(4);
@@ -261,7 +261,7 @@ describe('reconcile: guards', () => {
 
     // Assess
     expect(forced.outcome).toBe('applied');
-    expect(world.ownedRecords()).toHaveLength(2);
+    expect(world.ownedRecords()).toHaveLength(4); // 2 tasks x (A + claim TXT)
   });
 
   test('a dry run past the guard reports the refusal but never fails, and writes nothing', async () => {

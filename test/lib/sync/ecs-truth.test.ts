@@ -21,7 +21,7 @@ async function registered(ip = '10.0.0.1') {
   const arn = world.runningTask(world.webTaskDefinition(), ip);
   const running = world.ecs.takeEvents().find((e) => e.detail.lastStatus === 'RUNNING') as unknown as Event;
   await processEventBatch(inputs([running]), world.deps());
-  expect(ownedBy(arn)).toHaveLength(3);
+  expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   return { arn, running };
 }
 
@@ -44,7 +44,7 @@ describe('a stop is applied only when ECS confirms it', () => {
     const again = await processEventBatch(inputs([newer]), deps);
 
     // Assess: the stop cost a DescribeTasks, not an outage; the ledger recorded ECS's state, not the lie
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
     expect(report.items[0]).toMatchObject({ status: 'stale' });
     expect(report.items[0]?.reason).toMatch(/ECS reports it RUNNING .*stop not applied/);
     expect(report.changes).toEqual([]);
@@ -64,7 +64,7 @@ describe('a stop is applied only when ECS confirms it', () => {
     // Assess
     expect(report.retry).toEqual(['m1']);
     expect(report.items[0]?.reason).toMatch(/ECS still reports RUNNING/);
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   });
 
   test('a stop naming another cluster, where ECS does not know the task, deletes nothing of the real task', async () => {
@@ -83,7 +83,7 @@ describe('a stop is applied only when ECS confirms it', () => {
     // Assess
     expect(['applied', 'unchanged']).toContain(report.items[0]?.status);
     expect(report.changes).toEqual([]);
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   });
 
   test('a genuine stop, confirmed by ECS, withdraws the task', async () => {
@@ -144,7 +144,7 @@ describe('what is registered comes from DescribeTasks, not from the event body',
     const report = await processEventBatch(inputs([bare]), world.deps());
 
     // Assess
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
     expect(report.changes.filter((c) => c.action === 'DELETE')).toEqual([]);
   });
 
@@ -168,7 +168,7 @@ describe('what is registered comes from DescribeTasks, not from the event body',
     const report = await processEventBatch(inputs([next]), world.deps());
 
     // Assess
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
     expect(report.changes.filter((c) => c.action === 'DELETE')).toEqual([]);
     expect(report.problems.map((p) => p.message).join(' ')).toMatch(/no private IP address is known/);
     // Not retried into the dead-letter queue: the reconciler keeps (holds) the records the same way
@@ -207,6 +207,6 @@ describe('input hygiene (issue 9.7)', () => {
     expect(report.items[0]).toMatchObject({ status: 'ignored' });
     expect(report.items[0]?.reason).toMatch(/Region eu-west-1; this registrar serves us-east-1/);
     expect(world.ecs.callCount('DescribeTasks')).toBe(calls);
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   });
 });

@@ -25,7 +25,7 @@ describe('ordering within and across batches', () => {
     // Assess
     expect(report.items.map((i) => i.status).sort()).toEqual(['applied', ...older.map(() => 'stale'), 'stale'].sort());
     expect(world.route53.callCount('ChangeResourceRecordSets') - writesBefore).toBe(1);
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   });
 
   test('a stop and an older RUNNING event in one batch, in either order, register nothing', async () => {
@@ -94,7 +94,7 @@ describe('verdicts', () => {
       reason: expect.stringContaining('detail.lastStatus: unknown value "EXPLODED"'),
     });
     expect(report.retry).toEqual([]);
-    expect(ownedBy(arn)).toHaveLength(3);
+    expect(ownedBy(arn)).toHaveLength(4); // A, SRV, SRV target A and the claim TXT (issue 13)
   });
 
   test('a bad label skips that registration only, with the label and reason; the good one beside it registers', async () => {

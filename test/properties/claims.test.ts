@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { DEFAULT_NAME_POLICY, type NamePolicy } from '../../lib/plan/name-policy';
+import { reconcileOrFail } from '../../lib/reconcile/reconcile';
+import { OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { finalReconcile } from './checks';
+import {
+  expectedLines,
+  expectedState,
+  fcOptions,
+  freshWorld,
+  NUM_RUNS,
+  ownedRecordLines,
+  PROPERTY_TIMEOUT_MS,
+  type Scenario,
+  SET_ID_PREFIX,
+  Sim,
+  scenarioArb,
+  type TaskHandle,
+  ZONE_IDS,
+} from './harness';
+
+/**
+ * Property 6, claims (issue 13): families named web, api or db run in two clusters, as services or standalone tasks,
+ * so two or three claimants want each name; the policy shares a random subset of the names. Whatever the history:
+ * - after every Route 53 change, a name no rule shares has records of one claimant at most (no record of one
+ *   claimant joins or replaces another's);
+ * - after one reconcile, each wanted name is held, and what is registered is exactly the holders' desired records;
+ * - a second reconcile changes nothing.
+ * The oracle computes claimants from the generated scenario, not from the registrar's code.
+ */
+const NAMES = ['web', 'api', 'db'] as const;
+
+const policyArb = fc.subarray([...NAMES]).map((shared): { policy: NamePolicy; shared: Set<string> } => ({
+  shared: new Set(shared),
+  policy:
+    shared.length === 0
+      ? DEFAULT_NAME_POLICY
+      : {
+          rules: [
+            { clusters: ['*'], names: shared, share: true },
+            { clusters: ['*'], names: ['*'] },
+          ],
+          foreignSets: 'refuse',
+        },
+}));
+
+function claimantOf(sim: Sim, t: TaskHandle): string {
+  const familyIndex = t.spec.family % sim.scenario.families.length;
+  return t.spec.service ? `service:${t.cluster}/svc-${familyIndex}` : `family:${t.cluster}/${t.familyName}`;
+}
+const nameOf = (t: TaskHandle) => `${t.family.zone === 'other' ? OTHER_ZONE_ID : ZONE_ID}|${t.family.name}`;
+
+/** Claimants with records at each name, from the records in Route 53 and the scenario's tasks. */
+function holders(sim: Sim): Map<string, Set<string>> {
+  const byId = new Map(sim.tasks.map((t) => [t.id, t]));
+  const out = new Map<string, Set<string>>();
+  for (const z of ZONE_IDS) {
+    for (const r of sim.world.route53.records(z)) {
+      if (!r.SetIdentifier?.startsWith(SET_ID_PREFIX)) continue;
+      const task = byId.get(r.SetIdentifier.slice(SET_ID_PREFIX.length).split(':')[0]!);
+      if (!task) throw new Error(`a record of no task of the scenario: ${r.Name} ${r.SetIdentifier}`);
+      const key = nameOf(task);
+      out.set(key, (out.get(key) ?? new Set()).add(claimantOf(sim, task)));
+    }
+  }
+  return out;
+}
+
+function assertOneClaimantPerName(sim: Sim, shared: Set<string>, when: string): void {
+  for (const [name, claimants] of holders(sim)) {
+    if (claimants.size > 1 && !shared.has(name.split('|')[1]!)) {
+      throw new Error(`${when}: ${name} has records of ${[...claimants].join(' and ')}, and no rule shares it`);
+    }
+  }
+}
+
+async function claims(scenario: Scenario, policy: NamePolicy, shared: Set<string>): Promise<void> {
+  const world = freshWorld();
+  const sim = new Sim(world, scenario, policy);
+  const route53 = world.route53;
+  const change = route53.changeResourceRecordSets.bind(route53);
+  let changes = 0;
+  route53.changeResourceRecordSets = async (input) => {
+    try {
+      return await change(input);
+    } finally {
+      assertOneClaimantPerName(sim, shared, `after Route 53 change ${++changes}`);
+    }
+  };
+  sim.injectFaults();
+  await sim.run();
+  sim.clearFaults();
+  world.cloudMap.settle();
+
+  const report = await finalReconcile(sim.coldDeps());
+  world.cloudMap.settle();
+  expect(report.rejected).toEqual([]);
+
+  const held = holders(sim);
+  const wanted = expectedState(sim).records;
+  const byId = new Map(sim.tasks.map((t) => [t.id, t]));
+  const taskOf = (setIdentifier: string) => byId.get(setIdentifier.slice(SET_ID_PREFIX.length).split(':')[0]!)!;
+  for (const r of wanted) {
+    // Every wanted name is held by someone after the reconcile.
+    expect([nameOf(taskOf(r.setIdentifier)), held.has(nameOf(taskOf(r.setIdentifier)))]).toEqual([
+      nameOf(taskOf(r.setIdentifier)),
+      true,
+    ]);
+  }
+  const ofHolders = wanted.filter((r) => {
+    const t = taskOf(r.setIdentifier);
+    return held.get(nameOf(t))?.has(claimantOf(sim, t));
+  });
+  expect(ownedRecordLines(world)).toEqual(expectedLines({ records: ofHolders, instances: [] }).records);
+
+  const again = await reconcileOrFail({}, sim.coldDeps());
+  expect(again.changes).toEqual([]);
+}
+
+describe('property 6: claims', () => {
+  test(
+    `two or three claimants per name, random sharing rules: no record of one claimant joins another's without a rule; convergence holds (${NUM_RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb(), policyArb, (scenario, { policy, shared }) => claims(scenario, policy, shared)),
+        fcOptions(),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+});
