@@ -181,28 +181,16 @@ export class Route53Reader {
     within: (reversed: string) => boolean,
   ): Promise<DnsRecord[]> {
     const out: DnsRecord[] = [];
-    let token: { name?: string; type?: RRType; identifier?: string } = { name: start };
-    for (;;) {
-      let page: ListResourceRecordSetsCommandOutput;
-      try {
-        const input = {
-          HostedZoneId: zoneId,
-          StartRecordName: token.name,
-          StartRecordType: token.name ? token.type : undefined,
-          StartRecordIdentifier: token.name && token.type ? token.identifier : undefined,
-        };
-        page = await retrying(() => this.client.send(new ListResourceRecordSetsCommand(input)), this.retry);
-      } catch (err) {
-        throw AwsReadError.wrap('route53', 'ListResourceRecordSets', err);
-      }
-      for (const rr of page.ResourceRecordSets ?? []) {
-        const record = fromResourceRecordSet(zoneId, rr);
+    let token: PageToken | undefined = { name: start };
+    while (token) {
+      const { records, next }: { records: DnsRecord[]; next?: PageToken } = await this.page(zoneId, token);
+      for (const record of records) {
         if (!within(reversedName(record.name))) return out;
         out.push(record);
       }
-      if (!page.IsTruncated || !page.NextRecordName) return out;
-      if (!within(reversedName(normaliseName(page.NextRecordName)))) return out;
-      token = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
+      if (next?.name && !within(reversedName(normaliseName(next.name)))) return out;
+      token = next;
     }
+    return out;
   }
 }
