@@ -14,18 +14,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateVpcCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { CreateServiceCommand, DescribeTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { serviceApiCall } from '../test/support/cloudtrail-events';
 import { type MotoServer, motoAvailable, startMoto } from '../test/support/moto';
 import {
+  createAlbWithTargetGroup,
   createCloudMapService,
   createEcsWorld,
   listInstances,
@@ -101,35 +97,7 @@ async function play(moto: MotoServer): Promise<void> {
   ).HostedZone!.Id!.replace('/hostedzone/', '');
   const serviceId = await createCloudMapService(c, 'svc.local', 'web');
   const world = await createEcsWorld(c, 'prod');
-  const subnets = (await c.ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
-  const alb = (
-    await elb.send(
-      new CreateLoadBalancerCommand({
-        Name: 'api-alb',
-        Subnets: [subnets[0]!.SubnetId!, subnets[1]!.SubnetId!],
-        Scheme: 'internal',
-      }),
-    )
-  ).LoadBalancers![0]!;
-  const targetGroupArn = (
-    await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'api',
-        Protocol: 'HTTP',
-        Port: 8080,
-        VpcId: subnets[0]!.VpcId,
-        TargetType: 'ip',
-      }),
-    )
-  ).TargetGroups![0]!.TargetGroupArn!;
-  await elb.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: alb.LoadBalancerArn,
-      Protocol: 'HTTP',
-      Port: 80,
-      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-    }),
-  );
+  const { alb, targetGroupArn } = await createAlbWithTargetGroup(elb, c.ec2, { alb: 'api-alb', targetGroup: 'api' });
   const env = {
     AWS_ENDPOINT_URL: moto.endpoint,
     REGISTRAR_HOSTED_ZONE_IDS: zoneId,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -13,19 +13,20 @@ import {
   TagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  ElasticLoadBalancingV2Client,
-  type LoadBalancer,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { main } from '../../cli/ecs-registrar';
 import { serviceApiCall } from '../support/cloudtrail-events';
 import { coldSyncHandler, lambdaContext, sqsBatch } from '../support/ecs-events';
 import { type MotoServer, startMoto } from '../support/moto';
-import { createZone, listRecords, type MotoClients, motoClients, putRecord } from '../support/moto-world';
+import {
+  createAlbWithTargetGroup,
+  createZone,
+  listRecords,
+  type MotoClients,
+  motoClients,
+  putRecord,
+} from '../support/moto-world';
 
 jest.setTimeout(120_000);
 
@@ -76,35 +77,10 @@ describe('service path on moto: CloudTrail Create/Update/DeleteService -> alias 
     });
 
     // An ALB with a target group and a listener (moto shows the target group's LoadBalancerArns once a listener exists).
-    const subnets = (await new EC2Client({ region: 'us-east-1' }).send(new DescribeSubnetsCommand({}))).Subnets!;
-    alb = (
-      await elb.send(
-        new CreateLoadBalancerCommand({
-          Name: 'web-alb',
-          Subnets: [subnets[0]!.SubnetId!, subnets[1]!.SubnetId!],
-          Scheme: 'internal',
-        }),
-      )
-    ).LoadBalancers![0]!;
-    targetGroupArn = (
-      await elb.send(
-        new CreateTargetGroupCommand({
-          Name: 'web-api',
-          Protocol: 'HTTP',
-          Port: 8080,
-          VpcId: subnets[0]!.VpcId,
-          TargetType: 'ip',
-        }),
-      )
-    ).TargetGroups![0]!.TargetGroupArn!;
-    await elb.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: alb.LoadBalancerArn,
-        Protocol: 'HTTP',
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-      }),
-    );
+    ({ alb, targetGroupArn } = await createAlbWithTargetGroup(elb, new EC2Client({ region: 'us-east-1' }), {
+      alb: 'web-alb',
+      targetGroup: 'web-api',
+    }));
     await ecs.send(new CreateClusterCommand({ clusterName: 'prod' }));
     await ecs.send(
       new RegisterTaskDefinitionCommand({

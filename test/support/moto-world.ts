@@ -15,6 +15,13 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  type ElasticLoadBalancingV2Client,
+  type LoadBalancer,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
   ListResourceRecordSetsCommand,
@@ -190,4 +197,45 @@ export async function describe(c: MotoClients, cluster: string, taskArns: string
 export async function stopTasks(c: MotoClients, cluster: string, taskArns: string[]): Promise<Task[]> {
   for (const task of taskArns) await c.ecs.send(new StopTaskCommand({ cluster, task, reason: 'test' }));
   return describe(c, cluster, taskArns);
+}
+
+/**
+ * An internal ALB in the default VPC's first two subnets, an IP target group on port 8080 and an HTTP listener on 80
+ * (moto shows the target group's LoadBalancerArns only once a listener exists).
+ */
+export async function createAlbWithTargetGroup(
+  elb: ElasticLoadBalancingV2Client,
+  ec2: EC2Client,
+  names: { alb: string; targetGroup: string },
+): Promise<{ alb: LoadBalancer; targetGroupArn: string }> {
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
+  const alb = (
+    await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: names.alb,
+        Subnets: [subnets[0]!.SubnetId!, subnets[1]!.SubnetId!],
+        Scheme: 'internal',
+      }),
+    )
+  ).LoadBalancers![0]!;
+  const targetGroupArn = (
+    await elb.send(
+      new CreateTargetGroupCommand({
+        Name: names.targetGroup,
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: subnets[0]!.VpcId,
+        TargetType: 'ip',
+      }),
+    )
+  ).TargetGroups![0]!.TargetGroupArn!;
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: alb.LoadBalancerArn,
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+    }),
+  );
+  return { alb, targetGroupArn };
 }
