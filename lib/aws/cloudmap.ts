@@ -7,8 +7,8 @@ import {
   RegisterInstanceCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
+import type { CloudMapChange } from '../domain/changes';
 import type { CloudMapInstance } from '../domain/records';
-import type { CloudMapChange } from '../plan/plan';
 import { type BackoffOptions, type RetryOptions, realTiming, retrying, type Timing } from './backoff';
 import { remainingMs } from './deadline';
 import { AwsReadError, errorCode, errorMessage, isRetryable } from './errors';

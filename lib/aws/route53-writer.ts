@@ -3,8 +3,8 @@ import {
   type Route53Client,
   type Change as SdkChange,
 } from '@aws-sdk/client-route-53';
+import type { Route53Change } from '../domain/changes';
 import { type DnsRecord, resourceRecordCount, valueCharacters } from '../domain/records';
-import type { Route53Change } from '../plan/plan';
 import { type BackoffOptions, realTiming, retrying, type Timing } from './backoff';
 import { errorCode, errorMessage, isRetryable } from './errors';
 import { sdkChange } from './route53-records';

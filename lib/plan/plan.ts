@@ -1,4 +1,5 @@
 import type { WriteMode } from '../config/settings';
+import type { Change } from '../domain/changes';
 import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
 import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
 import {
@@ -30,29 +31,7 @@ import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
  *   record never claims a record the registrar did not write.
  */
 
-interface Route53ChangeBase {
-  provider: 'route53';
-  record: DnsRecord;
-  subject: string;
-  /** Changes with the same group (within a zone) are sent in one Route 53 request, never split. */
-  atomicGroup?: string;
-}
-export type Route53Change =
-  | (Route53ChangeBase & { action: 'CREATE' })
-  | (Route53ChangeBase & { action: 'DELETE' })
-  | (Route53ChangeBase & { action: 'UPDATE'; previous: DnsRecord });
-
-export type CloudMapChange =
-  | {
-      provider: 'cloudmap';
-      action: 'REGISTER';
-      instance: CloudMapInstance;
-      previous?: CloudMapInstance;
-      subject: string;
-    }
-  | { provider: 'cloudmap'; action: 'DEREGISTER'; instance: CloudMapInstance; subject: string };
-
-export type Change = Route53Change | CloudMapChange;
+export type { Change, CloudMapChange, Route53Change } from '../domain/changes';
 
 export interface Conflict {
   provider: 'route53' | 'cloudmap';
