@@ -6,9 +6,9 @@
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Timing } from '../lib/aws/backoff';
 import { ownedTaskId } from '../lib/domain/ownership';
+import { createEngineDeps } from '../lib/engine/deps';
 import { silentLog } from '../lib/observability/log';
 import { reconcileOrFail } from '../lib/reconcile/reconcile';
-import { createSyncDeps } from '../lib/runtime';
 import { processEventBatch } from '../lib/sync/process-batch';
 import { FakeEcs } from '../test/support/fake-ecs';
 import { FakeWorld, ZONE_ID } from '../test/support/fake-world';
@@ -147,7 +147,12 @@ function timingOf(vt: VirtualTime): Timing {
 
 function productionContainer(world: FakeWorld, vt: VirtualTime) {
   // One warm Lambda container: deps built once, as functions/sync.ts does at module scope.
-  const deps = createSyncDeps({ settings: settings(), clients: world.clients(), log: silentLog, timing: timingOf(vt) });
+  const deps = createEngineDeps({
+    settings: settings(),
+    clients: world.clients(),
+    log: silentLog,
+    timing: timingOf(vt),
+  });
   return async (messages: Message[], deadline: number) => {
     const report = await processEventBatch(
       messages.map((m) => ({ id: m.id, body: m.body })),
@@ -443,7 +448,12 @@ export async function reconcileAt(tasks: number): Promise<ReconcileResult> {
     }
     sim.world.ecs.takeEvents();
     const deps = () =>
-      createSyncDeps({ settings: settings(), clients: sim.world.clients(), log: silentLog, timing: timingOf(sim.vt) });
+      createEngineDeps({
+        settings: settings(),
+        clients: sim.world.clients(),
+        log: silentLog,
+        timing: timingOf(sim.vt),
+      });
     let first: Promise<unknown> = reconcileOrFail({}, deps());
     await sim.vt.run();
     await first;

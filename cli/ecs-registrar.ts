@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { CallCounter } from '../lib/aws/clients';
 import { SettingsError } from '../lib/config/settings';
+import { createEngineDeps } from '../lib/engine/deps';
 import { InvalidEventError } from '../lib/events/errors';
 import { type RawInput, readEventsFile } from '../lib/events/parse';
 import type { Log } from '../lib/observability/log';
 import { type ReconcileReport, reconcileOrFail } from '../lib/reconcile/reconcile';
-import { createSyncDeps } from '../lib/runtime';
 import { type BatchReport, processEventBatch } from '../lib/sync/process-batch';
 import { version } from '../package.json';
 import { type ParsedArgs, parseCommandArgs } from './args';
@@ -248,7 +248,7 @@ function settingsFailure(ctx: Context, err: SettingsError): Error {
 function buildDeps(ctx: Context, counter: CallCounter) {
   const env = settingsEnv(ctx);
   try {
-    return createSyncDeps({
+    return createEngineDeps({
       env,
       log: stderrLog(!!ctx.args.values.verbose),
       dryRun: !!ctx.args.values['dry-run'],

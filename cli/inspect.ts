@@ -8,11 +8,11 @@ import { parseServiceTags } from '../lib/config/service-tags';
 import { loadSettings, SETTINGS_VARIABLES, type Settings } from '../lib/config/settings';
 import { parseSetIdentifier } from '../lib/domain/ownership';
 import type { DnsRecord } from '../lib/domain/records';
+import type { createEngineDeps } from '../lib/engine/deps';
 import { defaultOwnedRecordSubject, ownedInstanceSubject } from '../lib/plan/plan';
-import type { createSyncDeps } from '../lib/runtime';
 import { InputFileError, UsageError } from './errors';
 
-type Deps = ReturnType<typeof createSyncDeps>;
+type Deps = ReturnType<typeof createEngineDeps>;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 

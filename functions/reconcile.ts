@@ -5,16 +5,16 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CallCounter } from '../lib/aws/clients';
 import { loadAwsCallSettings } from '../lib/config/settings';
+import { createEngineDeps } from '../lib/engine/deps';
 import { MetricName } from '../lib/observability/metric-names';
 import { createTelemetry } from '../lib/observability/telemetry';
 import { recordReconcileMetrics } from '../lib/reconcile/metrics';
 import { type ReconcileReport, reconcileOrFail } from '../lib/reconcile/reconcile';
 import { parseReconcileRequest } from '../lib/reconcile/request';
-import { createSyncDeps } from '../lib/runtime';
 
 const { logger, metrics } = createTelemetry();
 const counter = new CallCounter();
-const deps = createSyncDeps({ log: logger, counter });
+const deps = createEngineDeps({ log: logger, counter });
 const { deadlineMarginMs } = loadAwsCallSettings();
 
 export class ReconcileRefusedError extends Error {

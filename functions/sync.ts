@@ -3,13 +3,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadAwsCallSettings } from '../lib/config/settings';
+import { createEngineDeps } from '../lib/engine/deps';
 import { createTelemetry, recordBatchMetrics } from '../lib/observability/telemetry';
-import { createSyncDeps } from '../lib/runtime';
 import { processEventBatch } from '../lib/sync/process-batch';
 
 const { logger, metrics } = createTelemetry();
 // Built once per container: settings fail fast here, naming the bad variable; clients, caches and ledger persist.
-const deps = createSyncDeps({ log: logger });
+const deps = createEngineDeps({ log: logger });
 const { deadlineMarginMs } = loadAwsCallSettings();
 
 /**

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BatchReport } from '../sync/process-batch';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from './metric-names';
 
 /** Powertools logger and metrics with the registrar's defaults; env (POWERTOOLS_*) overrides them. */
@@ -17,8 +16,20 @@ export interface MetricSink {
   addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
 }
 
+/**
+ * What the event-path metrics need of a batch's report (lib/sync's BatchReport has this shape). Declared here, not
+ * imported, so observability stays below the drivers it serves.
+ */
+export interface BatchMetricsInput {
+  items: readonly { status: string }[];
+  changes: readonly { status: string }[];
+  conflicts: readonly unknown[];
+  problems: readonly unknown[];
+  lagsMs: readonly number[];
+}
+
 /** One batch's report -> the event-path metrics. */
-export function recordBatchMetrics(metrics: MetricSink, report: BatchReport): void {
+export function recordBatchMetrics(metrics: MetricSink, report: BatchMetricsInput): void {
   const count = (status: string) => report.items.filter((i) => i.status === status).length;
   const changes = (status: string) => report.changes.filter((c) => c.status === status).length;
   metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, report.items.length);

@@ -3,6 +3,10 @@ import { DeadlineExceededError, deadlinePassed, withDeadline } from '../aws/dead
 import { AwsReadError } from '../aws/errors';
 import { isTaskClaimRecord } from '../domain/claims';
 import { type DnsRecord, instanceKey, recordKey } from '../domain/records';
+import { type AppliedChange, applyPlan } from '../engine/apply';
+import type { EngineDeps } from '../engine/deps';
+import { type WrittenTask, withdrawStoppedSinceConfirmed } from '../engine/recheck';
+import type { DesiredState, TaskSpecs } from '../engine/task-registrations';
 import { clusterNameOf } from '../events/arn';
 import { type TaskFact, taskPhase } from '../events/task-fact';
 import {
@@ -14,10 +18,6 @@ import {
   planChanges,
   taskSubject,
 } from '../plan/plan';
-import { type AppliedChange, applyPlan } from '../sync/apply';
-import type { SyncDeps } from '../sync/process-batch';
-import { type WrittenTask, withdrawStoppedSinceConfirmed } from '../sync/recheck';
-import type { DesiredState, TaskSpecs } from '../sync/registrations';
 import { type OwnedSubject, ownedSubjects, regionsOf } from './owned';
 
 export interface ReconcileRequest {
@@ -116,7 +116,7 @@ interface Judgement {
  */
 export async function reconcile(
   request: ReconcileRequest,
-  deps: SyncDeps,
+  deps: EngineDeps,
   counter?: CallCounter,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
@@ -157,7 +157,7 @@ function causedByDeadline(err: unknown): boolean {
 
 async function reconcileRun(
   request: ReconcileRequest,
-  deps: SyncDeps,
+  deps: EngineDeps,
   counter?: CallCounter,
 ): Promise<ReconcileReport> {
   const started = deps.now();
@@ -307,7 +307,7 @@ async function reconcileRun(
  * knows is kept, as outside the run's view, unless the run is forced.
  */
 async function judgeOwned(
-  deps: SyncDeps,
+  deps: EngineDeps,
   ctx: { clusters: string[]; served: string[]; owned: Map<string, OwnedSubject>; region: string; forced: boolean },
 ): Promise<Judgement> {
   const j: Judgement = { running: new Map(), gone: new Set(), held: new Map(), outside: new Map() };
@@ -360,7 +360,7 @@ function judgeFact(j: Judgement, f: TaskFact, inScope: Set<string>): void {
 
 /** Marks of earlier versions: look in every cluster of the run; MISSING everywhere proves nothing about elsewhere. */
 async function judgeUnlocated(
-  deps: SyncDeps,
+  deps: EngineDeps,
   j: Judgement,
   ids: string[],
   ctx: { clusters: string[]; forced: boolean },
@@ -391,7 +391,7 @@ async function judgeUnlocated(
 
 /** Service aliases: every service of the clusters in scope, as DescribeServices (with tags) has it. */
 async function desireServices(
-  deps: SyncDeps,
+  deps: EngineDeps,
   clusters: string[],
   desired: { records: DesiredState['records'] },
   problems: { subject: string; message: string }[],
@@ -415,7 +415,7 @@ function guardRefusal(
   plan: Plan,
   owned: Map<string, OwnedSubject>,
   clusterOf: (subject: string) => string | undefined,
-  deps: SyncDeps,
+  deps: EngineDeps,
 ): string | undefined {
   const ownedTotal = [...owned.values()].reduce((n, s) => n + s.entries, 0);
   // Task claim records (domain/claims.ts) go with the task's records: counted, they would make every task weigh more.
@@ -462,7 +462,7 @@ interface RunBase {
   counter?: CallCounter;
 }
 
-function refusedBeforePlanning(base: RunBase, deps: SyncDeps, refusal: string): ReconcileReport {
+function refusedBeforePlanning(base: RunBase, deps: EngineDeps, refusal: string): ReconcileReport {
   deps.log.warn('reconcile refused', { refusal });
   return buildReport(base, deps, {
     plan: { changes: [], conflicts: [], unchanged: 0 },
@@ -478,7 +478,7 @@ function refusedBeforePlanning(base: RunBase, deps: SyncDeps, refusal: string): 
 
 function buildReport(
   base: RunBase,
-  deps: SyncDeps,
+  deps: EngineDeps,
   r: {
     plan: Plan;
     changes: AppliedChange[];
@@ -552,7 +552,7 @@ function buildReport(
   };
 }
 
-async function servedClusters(deps: SyncDeps): Promise<string[]> {
+async function servedClusters(deps: EngineDeps): Promise<string[]> {
   if (deps.settings.clusters.length > 0) return deps.settings.clusters;
   try {
     return (await deps.ecs.listClusters()).map(clusterNameOf);
@@ -585,7 +585,7 @@ function diffCalls(before: Record<string, number>, after: Record<string, number>
 /** ECS read failures end the run (never read as "no tasks"); anything else propagates as is. */
 export async function reconcileOrFail(
   request: ReconcileRequest,
-  deps: SyncDeps,
+  deps: EngineDeps,
   counter?: CallCounter,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {

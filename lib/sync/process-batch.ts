@@ -1,58 +1,27 @@
-import type { CloudMapReader, CloudMapWriter } from '../aws/cloudmap';
 import { deadlinePassed, withDeadline } from '../aws/deadline';
 import type { EcsReader } from '../aws/ecs-reader';
 import { AwsReadError } from '../aws/errors';
-import type { Route53Reader } from '../aws/route53-reader';
-import type { Route53Writer } from '../aws/route53-writer';
-import { type Settings, servesCluster } from '../config/settings';
+import { servesCluster } from '../config/settings';
 import { CLUSTER_ATTRIBUTE, isOwnedInstance, markIsAt, ownedTaskMark, type TaskLocation } from '../domain/ownership';
-import type { ServiceEventFact } from '../events/cloudtrail';
-import { InvalidEventError } from '../events/errors';
-import { parseEvent, type RawInput } from '../events/parse';
-import { type TaskFact, taskPhase } from '../events/task-fact';
-import type { Log } from '../observability/log';
-import { type Conflict, type EndpointSet, type Plan, planChanges, taskSubject } from '../plan/plan';
-import { type AppliedChange, applyPlan } from './apply';
-import { readCurrent, rereadStaleDeletes } from './current-state';
-import { withdrawStoppedSinceConfirmed } from './recheck';
-import { addToScope, emptyScope, type TaskRegistrations, type TaskSpecs } from './registrations';
+import { type AppliedChange, applyPlan } from '../engine/apply';
+import { readCurrent, rereadStaleDeletes } from '../engine/current-state';
+import type { EngineDeps } from '../engine/deps';
+import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import {
   entrySubject,
   planServiceEvents,
   type ServiceEntry,
-  type ServiceRegistrations,
   settleServiceEntries,
-} from './service-registrations';
-import type { VersionLedger } from './version-ledger';
+} from '../engine/service-registrations';
+import { addToScope, emptyScope, type TaskSpecs } from '../engine/task-registrations';
+import type { ItemStatus } from '../engine/verdicts';
+import type { ServiceEventFact } from '../events/cloudtrail';
+import { InvalidEventError } from '../events/errors';
+import { parseEvent, type RawInput } from '../events/parse';
+import { type TaskFact, taskPhase } from '../events/task-fact';
+import { type Conflict, type EndpointSet, type Plan, planChanges, taskSubject } from '../plan/plan';
 
-export interface SyncDeps {
-  settings: Settings;
-  ecs: EcsReader;
-  registrations: TaskRegistrations;
-  route53Reader: Route53Reader;
-  route53Writer: Route53Writer;
-  cloudMapReader: CloudMapReader;
-  cloudMapWriter: CloudMapWriter;
-  ledger: VersionLedger;
-  /** The service path (CloudTrail Create/Update/DeleteService events); without it such events are retried. */
-  services?: ServiceRegistrations;
-  /** Milliseconds since the epoch. */
-  now: () => number;
-  log: Log;
-  dryRun?: boolean;
-}
-
-/**
- * What became of one input:
- * - applied / unchanged: done (unchanged = already correct, no write);
- * - invalid: can never be applied (bad JSON, bad field): reported with the reason, not retried;
- * - ignored: not for this registrar (other detail-type, cluster not served, task not opted in, not running yet);
- * - stale: superseded by a newer or equal version, in this batch or already applied;
- * - conflict: would touch a record or instance someone else owns: reported, not retried (the reconciler retries);
- * - retry: a retryable failure or a rejected change: returned in batchItemFailures, so SQS redelivers it and, after
- *   maxReceiveCount, moves it to the dead-letter queue.
- */
-export type ItemStatus = 'applied' | 'unchanged' | 'invalid' | 'ignored' | 'stale' | 'conflict' | 'retry';
+export type { ItemStatus } from '../engine/verdicts';
 
 export interface ItemReport {
   id: string;
@@ -110,13 +79,13 @@ const MISSING_TASK_GRACE_MS = 10 * 60 * 1000;
  */
 export function processEventBatch(
   inputs: readonly RawInput[],
-  deps: SyncDeps,
+  deps: EngineDeps,
   options: BatchOptions = {},
 ): Promise<BatchReport> {
   return withDeadline(options.deadline, () => runBatch(inputs, deps));
 }
 
-async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<BatchReport> {
+async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<BatchReport> {
   const report: BatchReport = {
     items: [],
     changes: [],
@@ -303,7 +272,7 @@ async function runBatch(inputs: readonly RawInput[], deps: SyncDeps): Promise<Ba
     } else {
       for (const e of serviceEntries) {
         e.status = 'retry';
-        e.reason = 'this runtime has no service path (SyncDeps.services) configured';
+        e.reason = 'this runtime has no service path (EngineDeps.services) configured';
       }
     }
   }
@@ -431,14 +400,14 @@ function ledgerKey(fact: Pick<TaskFact, 'region' | 'clusterName' | 'taskId'>): s
   return `${fact.region}/${fact.clusterName}/${fact.taskId}`;
 }
 
-function eventAge(fact: TaskFact, deps: SyncDeps): number {
+function eventAge(fact: TaskFact, deps: EngineDeps): number {
   const t = fact.eventTime ? Date.parse(fact.eventTime) : Number.NaN;
   return Number.isFinite(t) ? deps.now() - t : 0;
 }
 
 async function confirmWithEcs(
   entries: TaskEntry[],
-  deps: SyncDeps,
+  deps: EngineDeps,
   conclude: (e: TaskEntry, s: ItemStatus, r?: string) => void,
   failRead: (e: TaskEntry, err: unknown) => void,
 ): Promise<void> {
@@ -554,7 +523,7 @@ function withoutMarksElsewhere(current: EndpointSet, stopping: TaskEntry[], owne
 }
 
 /** Maps write outcomes back to tasks, feeds the ledger, and measures event-to-DNS lag. */
-function settle(entries: TaskEntry[], report: BatchReport, deps: SyncDeps): void {
+function settle(entries: TaskEntry[], report: BatchReport, deps: EngineDeps): void {
   const bySubject = new Map<string, AppliedChange[]>();
   for (const c of report.changes) bySubject.set(c.subject, [...(bySubject.get(c.subject) ?? []), c]);
   const conflicts = new Map<string, Conflict[]>();

@@ -1,8 +1,8 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { CallCounter } from '../../lib/aws/clients';
+import { createEngineDeps } from '../../lib/engine/deps';
 import { silentLog } from '../../lib/observability/log';
-import { createSyncDeps } from '../../lib/runtime';
 import { processEventBatch } from '../../lib/sync/process-batch';
 import { coldSyncHandler, lambdaContext, sqsBatch, taskStateChange } from '../support/ecs-events';
 import { type MotoServer, startMoto } from '../support/moto';
@@ -206,7 +206,7 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
     // Prepare
     const { web, api, apiPatch } = await scenarioTasks();
     const counter = new CallCounter();
-    const deps = createSyncDeps({ log: silentLog, counter });
+    const deps = createEngineDeps({ log: silentLog, counter });
     const running = [
       ...web.map((t) => taskStateChange(t, { version: 3 })),
       taskStateChange(api, { version: 4, patch: apiPatch }),
@@ -230,7 +230,7 @@ describe('task path on moto: Task State Change events -> Route 53 records and Cl
 
     // Act: a cold container sees the duplicates: it reads, but writes nothing
     counter.reset();
-    const cold = createSyncDeps({ log: silentLog, counter });
+    const cold = createEngineDeps({ log: silentLog, counter });
     const coldReport = await processEventBatch(inputs(running), cold);
 
     // Assess

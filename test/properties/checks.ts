@@ -2,8 +2,9 @@
 // counterexamples found while developing them.
 
 import type fc from 'fast-check';
+import type { EngineDeps } from '../../lib/engine/deps';
 import { type ReconcileReport, reconcileOrFail } from '../../lib/reconcile/reconcile';
-import type { BatchReport, SyncDeps } from '../../lib/sync/process-batch';
+import type { BatchReport } from '../../lib/sync/process-batch';
 import {
   type Container,
   type EcsOp,
@@ -302,7 +303,7 @@ export async function concurrency(
  * (or deletes more than the allowed share); the documented answer of an operator who knows those tasks are gone is to
  * rerun with force, so the property checks convergence through that answer, and that nothing else was refused.
  */
-export async function finalReconcile(deps: SyncDeps): Promise<ReconcileReport> {
+export async function finalReconcile(deps: EngineDeps): Promise<ReconcileReport> {
   const first = await reconcileOrFail({}, deps);
   if (first.outcome !== 'refused') return first;
   expect(first.refusal).toMatch(/deletes every owned entry of cluster|more than REGISTRAR_MAX_DELETE_PERCENT/);

@@ -7,10 +7,11 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import type { AwsClients } from '../../lib/aws/clients';
+import type { EngineDeps } from '../../lib/engine/deps';
+import { createEngineDeps } from '../../lib/engine/deps';
 import { silentLog } from '../../lib/observability/log';
 import type { NamePolicy } from '../../lib/plan/name-policy';
-import { createSyncDeps } from '../../lib/runtime';
-import { type BatchReport, processEventBatch, type SyncDeps } from '../../lib/sync/process-batch';
+import { type BatchReport, processEventBatch } from '../../lib/sync/process-batch';
 import { cloudMapErrors, ec2Errors, ecsErrors, route53Errors } from '../support/aws-errors';
 import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
 
@@ -207,8 +208,8 @@ export const SHARE_ALL: NamePolicy = { rules: [{ clusters: ['*'], names: ['*'], 
 export function containerDeps(
   world: FakeWorld,
   namePolicy: NamePolicy = SHARE_ALL,
-): SyncDeps & { clients: AwsClients } {
-  return createSyncDeps({
+): EngineDeps & { clients: AwsClients } {
+  return createEngineDeps({
     settings: world.settings({ ownerId: OWNER, maxDeletePercent: 100, namePolicy }),
     clients: pooledClients(world),
     log: silentLog,
@@ -242,7 +243,7 @@ export interface TaskHandle {
 
 export interface Container {
   name: string;
-  deps: SyncDeps & { clients: AwsClients };
+  deps: EngineDeps & { clients: AwsClients };
 }
 
 /** SQS gives up after this many receives and moves the message to the dead-letter queue (the template's value). */
@@ -313,7 +314,7 @@ export class Sim {
   }
 
   /** A new Lambda container, not in the rotation: empty caches and ledger. */
-  coldDeps(): SyncDeps & { clients: AwsClients } {
+  coldDeps(): EngineDeps & { clients: AwsClients } {
     return containerDeps(this.world, this.namePolicy);
   }
 

@@ -7,8 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Timing } from '../../lib/aws/backoff';
 import type { AwsClients } from '../../lib/aws/clients';
 import type { Settings } from '../../lib/config/settings';
+import { createEngineDeps } from '../../lib/engine/deps';
 import { silentLog } from '../../lib/observability/log';
-import { createSyncDeps } from '../../lib/runtime';
 import { FakeCloudMap } from './fake-cloudmap';
 import { FakeEc2 } from './fake-ec2';
 import { FakeEcs } from './fake-ecs';
@@ -94,7 +94,7 @@ export class FakeWorld {
 
   /** A new Lambda container's worth of dependencies (empty caches and ledger). */
   deps(overrides: Partial<Settings> = {}) {
-    return createSyncDeps({
+    return createEngineDeps({
       settings: this.settings(overrides),
       clients: this.clients(),
       log: silentLog,

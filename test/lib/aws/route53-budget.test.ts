@@ -5,8 +5,8 @@ import {
   route53RatePerCaller,
   SettingsError,
 } from '../../../lib/config/settings';
+import { createEngineDeps } from '../../../lib/engine/deps';
 import { silentLog } from '../../../lib/observability/log';
-import { createSyncDeps } from '../../../lib/runtime';
 import { FakeWorld, virtualTiming, ZONE_ID } from '../../support/fake-world';
 
 describe('one account-wide Route 53 budget', () => {
@@ -37,7 +37,7 @@ describe('one account-wide Route 53 budget', () => {
     const timing = virtualTiming(0);
     // Each caller reads the zone apex over and over for 30 virtual seconds, all three at once.
     const callers = [0, 1, 2].map(() =>
-      createSyncDeps({ settings: world.settings(), clients: world.clients(), log: silentLog, timing, env: {} }),
+      createEngineDeps({ settings: world.settings(), clients: world.clients(), log: silentLog, timing, env: {} }),
     );
     const sendTimes: number[] = [];
     world.route53.injectFault((op) => {
@@ -59,7 +59,7 @@ describe('one account-wide Route 53 budget', () => {
     const world = new FakeWorld();
     world.reset();
     const timing = virtualTiming(0);
-    const deps = createSyncDeps({
+    const deps = createEngineDeps({
       settings: world.settings(),
       clients: world.clients(),
       log: silentLog,

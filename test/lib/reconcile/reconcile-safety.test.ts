@@ -1,9 +1,9 @@
 import { DescribeTasksCommand, type DescribeTasksCommandInput, ECSClient } from '@aws-sdk/client-ecs';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import type { Settings } from '../../../lib/config/settings';
+import { createEngineDeps } from '../../../lib/engine/deps';
 import { silentLog } from '../../../lib/observability/log';
 import { reconcileOrFail } from '../../../lib/reconcile/reconcile';
-import { createSyncDeps } from '../../../lib/runtime';
 import { processEventBatch } from '../../../lib/sync/process-batch';
 import { FakeEcs } from '../../support/fake-ecs';
 import { FakeWorld, ZONE_ID } from '../../support/fake-world';
@@ -58,7 +58,7 @@ describe('reconcile refuses to destroy what it cannot see', () => {
     const elsewhere = new FakeEcs({ region: 'eu-west-1' });
     elsewhere.install(world.mocks.ecs);
     elsewhere.addCluster('prod');
-    const deps = createSyncDeps({
+    const deps = createEngineDeps({
       settings: world.settings(),
       clients: { ...world.clients(), ecs: new ECSClient({ region: 'eu-west-1' }) },
       log: silentLog,

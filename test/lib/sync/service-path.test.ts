@@ -14,9 +14,9 @@ import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Timing } from '../../../lib/aws/backoff';
 import type { Settings } from '../../../lib/config/settings';
+import { createEngineDeps } from '../../../lib/engine/deps';
 import { clusterNameOf } from '../../../lib/events/arn';
 import type { Log } from '../../../lib/observability/log';
-import { createSyncDeps } from '../../../lib/runtime';
 import { type BatchReport, processEventBatch } from '../../../lib/sync/process-batch';
 import { FakeElbv2 } from '../../support/fake-elbv2';
 import { FakeRoute53 } from '../../support/fake-route53';
@@ -145,7 +145,7 @@ beforeEach(() => {
 });
 
 function deps(settings: Partial<Settings> = {}) {
-  return createSyncDeps({
+  return createEngineDeps({
     settings: testSettings(settings),
     clients: {
       ecs: new ECSClient({ region: 'us-east-1' }),

@@ -5,9 +5,9 @@ import { Route53Reader } from '../../../lib/aws/route53-reader';
 import { fromResourceRecordSet } from '../../../lib/aws/route53-records';
 import { Route53Writer } from '../../../lib/aws/route53-writer';
 import type { DnsRecord } from '../../../lib/domain/records';
+import { applyPlan } from '../../../lib/engine/apply';
+import { rereadStaleDeletes } from '../../../lib/engine/current-state';
 import type { Route53Change } from '../../../lib/plan/plan';
-import { applyPlan } from '../../../lib/sync/apply';
-import { rereadStaleDeletes } from '../../../lib/sync/current-state';
 import { FakeRoute53 } from '../../support/fake-route53';
 
 const mock = mockClient(Route53Client);

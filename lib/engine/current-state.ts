@@ -3,7 +3,7 @@ import type { Route53Reader } from '../aws/route53-reader';
 import { recordKey } from '../domain/records';
 import type { EndpointSet } from '../plan/plan';
 import type { AppliedChange } from './apply';
-import type { Scope } from './registrations';
+import type { Scope } from './task-registrations';
 
 /**
  * What is currently registered where a set of registrations lives: every record at and below the names (owned or

@@ -1,4 +1,4 @@
-import { BoundedCache, type EcsReader, type HostAddresses } from '../aws/ecs-reader';
+import type { EcsReader, HostAddresses } from '../aws/ecs-reader';
 import type { Route53Reader } from '../aws/route53-reader';
 import {
   type ParsedLabels,
@@ -8,6 +8,7 @@ import {
 } from '../config/labels';
 import type { Settings } from '../config/settings';
 import { desiredForTask, type TaskNetwork } from '../desired/task-endpoints';
+import { BoundedCache } from '../domain/bounded-cache';
 import { srvName } from '../domain/dns-name';
 import type { CloudMapInstance, DnsRecord } from '../domain/records';
 import { ownershipRecordName } from '../domain/service-ownership';

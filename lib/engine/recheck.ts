@@ -2,8 +2,8 @@ import { type TaskFact, taskPhase } from '../events/task-fact';
 import { planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent } from './current-state';
-import type { SyncDeps } from './process-batch';
-import { addToScope, emptyScope, type TaskSpecs } from './registrations';
+import type { EngineDeps } from './deps';
+import { addToScope, emptyScope, type TaskSpecs } from './task-registrations';
 
 /** The part of a batch entry the second look needs; process-batch's entries have this shape. */
 export interface WrittenTask {
@@ -30,7 +30,7 @@ export interface WrittenTask {
 export async function withdrawStoppedSinceConfirmed(
   written: readonly WrittenTask[],
   changes: readonly AppliedChange[],
-  deps: SyncDeps,
+  deps: EngineDeps,
 ): Promise<AppliedChange[]> {
   const wrote = new Set(
     changes

@@ -11,7 +11,7 @@ import type { ServiceEventFact } from '../events/cloudtrail';
 import type { Log } from '../observability/log';
 import { type Conflict, type Plan, planChanges, type Subjected } from '../plan/plan';
 import type { AppliedChange } from './apply';
-import type { ItemStatus } from './process-batch';
+import type { ItemStatus } from './verdicts';
 
 /**
  * ECS service -> the alias (or CNAME) records of its load balancer, for the event path (CloudTrail Create/Update/

@@ -1,16 +1,33 @@
-import { RateLimiter, realTiming } from './aws/backoff';
-import { type AwsClients, type CallCounter, createAwsClients } from './aws/clients';
-import { CloudMapReader, CloudMapWriter } from './aws/cloudmap';
-import { EcsReader } from './aws/ecs-reader';
-import { EcsServiceReader } from './aws/ecs-service-reader';
-import { Route53Reader } from './aws/route53-reader';
-import { Route53Writer } from './aws/route53-writer';
-import { type Env, loadRoute53Budget, loadSettings, route53RatePerCaller, type Settings } from './config/settings';
-import type { Log } from './observability/log';
-import type { SyncDeps } from './sync/process-batch';
-import { TaskRegistrations } from './sync/registrations';
-import { ServiceRegistrations } from './sync/service-registrations';
-import { VersionLedger } from './sync/version-ledger';
+import { RateLimiter, realTiming } from '../aws/backoff';
+import { type AwsClients, type CallCounter, createAwsClients } from '../aws/clients';
+import { CloudMapReader, CloudMapWriter } from '../aws/cloudmap';
+import { EcsReader } from '../aws/ecs-reader';
+import { EcsServiceReader } from '../aws/ecs-service-reader';
+import { Route53Reader } from '../aws/route53-reader';
+import { Route53Writer } from '../aws/route53-writer';
+import { type Env, loadRoute53Budget, loadSettings, route53RatePerCaller, type Settings } from '../config/settings';
+import type { Log } from '../observability/log';
+import { ServiceRegistrations } from './service-registrations';
+import { TaskRegistrations } from './task-registrations';
+import { VersionLedger } from './version-ledger';
+
+/** What both drivers (lib/sync, lib/reconcile) run on: settings, readers, writers, caches, the ledger, a clock. */
+export interface EngineDeps {
+  settings: Settings;
+  ecs: EcsReader;
+  registrations: TaskRegistrations;
+  route53Reader: Route53Reader;
+  route53Writer: Route53Writer;
+  cloudMapReader: CloudMapReader;
+  cloudMapWriter: CloudMapWriter;
+  ledger: VersionLedger;
+  /** The service path (CloudTrail Create/Update/DeleteService events); without it such events are retried. */
+  services?: ServiceRegistrations;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  log: Log;
+  dryRun?: boolean;
+}
 
 /**
  * Everything the registrar needs, built once per Lambda container (or CLI run): settings parsed and validated, the
@@ -31,7 +48,7 @@ export interface RuntimeOptions {
   timing?: typeof realTiming;
 }
 
-export function createSyncDeps(options: RuntimeOptions): SyncDeps & { clients: AwsClients } {
+export function createEngineDeps(options: RuntimeOptions): EngineDeps & { clients: AwsClients } {
   const settings = options.settings ?? loadSettings(options.env ?? process.env);
   const clients = options.clients ?? createAwsClients({ counter: options.counter, env: options.env });
   const timing = options.timing ?? realTiming;

@@ -1,4 +1,4 @@
-import { BoundedCache } from '../aws/ecs-reader';
+import { BoundedCache } from '../domain/bounded-cache';
 
 /**
  * What this container has already applied, per task: the highest `detail.version` whose changes all succeeded, and
