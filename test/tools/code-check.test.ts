@@ -17,8 +17,8 @@ function repoWith(files: Record<string, string>): string {
   return dir;
 }
 
-function check(dir: string): { status: number | null; out: string } {
-  const run = spawnSync(process.execPath, [CHECK], { cwd: dir, encoding: 'utf8' });
+function check(dir: string, args: string[] = []): { status: number | null; out: string } {
+  const run = spawnSync(process.execPath, [CHECK, ...args], { cwd: dir, encoding: 'utf8' });
   return { status: run.status, out: run.stdout + run.stderr };
 }
 
@@ -95,5 +95,18 @@ describe('tools/code-check/check.mjs', () => {
     expect(longRun.status).toBe(1);
     expect(longRun.out).toContain('[function-length] lib/plan/long.ts:1 tooLong is 81 lines (at most 80)');
     expect(check(fits).status).toBe(0);
+  });
+
+  it('with --layers (as npm test runs it) checks imports but not function lengths', () => {
+    const body = Array.from({ length: 90 }, (_, i) => `  const v${i} = ${i};`).join('\n');
+    const long = make({ 'lib/plan/long.ts': `export function tooLong() {\n${body}\n}\n` });
+    const wrongWay = make({
+      'lib/sync/batch.ts': 'export const batch = () => 1;\n',
+      'lib/reconcile/reconcile.ts': "import { batch } from '../sync/batch';\nexport const r = () => batch();\n",
+    });
+    expect(check(long, ['--layers']).status).toBe(0);
+    const layers = check(wrongWay, ['--layers']);
+    expect(layers.status).toBe(1);
+    expect(layers.out).toContain('[drivers-are-independent]');
   });
 });
