@@ -27,3 +27,11 @@ export type CloudMapChange =
   | { provider: 'cloudmap'; action: 'DEREGISTER'; instance: CloudMapInstance; subject: string };
 
 export type Change = Route53Change | CloudMapChange;
+
+/**
+ * The order changes are applied in, for one plan and for several merged: removals first (a record being replaced
+ * frees its key), then updates, then creations. Stable within an action.
+ */
+const ACTION_ORDER = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
+
+export const byApplyOrder = (a: Change, b: Change): number => ACTION_ORDER[a.action] - ACTION_ORDER[b.action];

@@ -2,6 +2,7 @@ import { isTaskIdShaped } from './dns-name';
 import { ownedTaskMark } from './ownership';
 import type { DnsRecord } from './records';
 import { coveredName, HERITAGE, OWNERSHIP_LABEL, readOwnershipRecord } from './service-ownership';
+import { isTaskSubject, taskIdOfSubject, taskSubject } from './subject';
 
 /**
  * Who holds a name (docs/names.md). A claimant is an ECS service (`service:<cluster>/<service>`, its tasks and its
@@ -109,7 +110,7 @@ export function readClaim(owner: string, r: DnsRecord): NameClaim | undefined {
   if (!mark || r.values?.length !== 1) return undefined;
   const value = decodeClaimValue(r.values[0]!);
   if (!value || value.owner !== owner) return undefined;
-  return { subject: `task:${mark.taskId}`, zoneId: r.zoneId, name, relative, claimant: value.claimant, record: r };
+  return { subject: taskSubject(mark.taskId), zoneId: r.zoneId, name, relative, claimant: value.claimant, record: r };
 }
 
 /**
@@ -123,7 +124,7 @@ export function registrationNameOf(name: string, subject: string): string {
   const labels = name.split('.');
   if (labels[0]?.startsWith('_') && (labels[1] === '_tcp' || labels[1] === '_udp'))
     return [labels[0].slice(1), ...labels.slice(2)].join('.');
-  if (subject.startsWith('task:') && labels[0] === subject.slice('task:'.length) && isTaskIdShaped(labels[0]))
+  if (labels[0] !== undefined && labels[0] === taskIdOfSubject(subject) && isTaskIdShaped(labels[0]))
     return labels.slice(1).join('.');
   return name;
 }
@@ -134,5 +135,5 @@ export function registrationNameOf(name: string, subject: string): string {
  */
 export function isTaskClaimRecord(owner: string, r: DnsRecord): boolean {
   const c = r.type === 'TXT' ? readClaim(owner, r) : undefined;
-  return !!c && c.subject.startsWith('task:');
+  return !!c && isTaskSubject(c.subject);
 }

@@ -36,8 +36,9 @@ export interface ServiceRef {
   serviceName: string;
 }
 
-export const serviceSubject = (s: ServiceRef): string => `service:${s.clusterName}/${s.serviceName}`;
-export const isServiceSubject = (subject: string): boolean => subject.startsWith('service:');
+import { serviceSubject } from './subject';
+
+export { isServiceSubject, serviceSubject } from './subject';
 
 /** `ecs-registrar:<owner>:service/<cluster>/<service>`, or a stable hash of the names past 128 characters. */
 export function serviceSetIdentifier(owner: string, s: ServiceRef): string {

@@ -1,16 +1,24 @@
-import { type TaskFact, taskPhase } from '../events/task-fact';
+import { adoptEcsFact, type TaskFact, taskPhase } from '../events/task-fact';
 import { planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent } from './current-state';
 import type { EngineDeps } from './deps';
 import { addToScope, emptyScope, type TaskSpecs } from './task-registrations';
+import { groupBy, type Settled, settleAll } from './verdicts';
 
-/** The part of a batch entry the second look needs; process-batch's entries have this shape. */
+/** What the second look needs of a task the batch or the run wrote for. */
 export interface WrittenTask {
-  fact: TaskFact;
-  specs?: TaskSpecs;
-  status?: string;
-  reason?: string;
+  readonly fact: TaskFact;
+  readonly specs: TaskSpecs;
+}
+
+/** What the second look found. It changes none of the tasks it is given. */
+export interface SecondLook<T> {
+  changes: AppliedChange[];
+  /** Tasks it could not check or whose withdrawal failed: retried, with the reason. */
+  retry: Settled<T>[];
+  /** Tasks found stopping, with ECS's stopping fact (the caller's ledger records their stop). */
+  stopped: Map<T, TaskFact>;
 }
 
 /**
@@ -27,11 +35,11 @@ export interface WrittenTask {
  * rejects or fails is reported like any change, and its task is retried. Costs one DescribeTasks per cluster per batch
  * that wrote for running tasks, and a write only when a task did stop.
  */
-export async function withdrawStoppedSinceConfirmed(
-  written: readonly WrittenTask[],
+export async function withdrawStoppedSinceConfirmed<T extends WrittenTask>(
+  written: readonly T[],
   changes: readonly AppliedChange[],
   deps: EngineDeps,
-): Promise<AppliedChange[]> {
+): Promise<SecondLook<T>> {
   const wrote = new Set(
     changes
       .filter(
@@ -39,41 +47,32 @@ export async function withdrawStoppedSinceConfirmed(
       )
       .map((c) => c.subject),
   );
-  const candidates = written.filter(
-    (e) => !e.status && e.specs && taskPhase(e.fact) === 'running' && wrote.has(taskSubject(e.fact.taskId)),
-  );
-  const byCluster = new Map<string, WrittenTask[]>();
-  for (const e of candidates) byCluster.set(e.fact.clusterArn, [...(byCluster.get(e.fact.clusterArn) ?? []), e]);
-
-  const stopped: WrittenTask[] = [];
-  for (const [cluster, group] of byCluster) {
+  const candidates = written.filter((t) => taskPhase(t.fact) === 'running' && wrote.has(taskSubject(t.fact.taskId)));
+  const look: SecondLook<T> = { changes: [], retry: [], stopped: new Map() };
+  for (const [cluster, group] of groupBy(candidates, (t) => t.fact.clusterArn)) {
     let facts: TaskFact[];
     try {
       ({ facts } = await deps.ecs.describeTasks(
         cluster,
-        group.map((e) => e.fact.taskArn),
+        group.map((t) => t.fact.taskArn),
       ));
     } catch (err) {
-      for (const e of group) retry(e, `could not check that the task still runs after registering it: ${message(err)}`);
+      const why = `could not check that the task still runs after registering it: ${message(err)}`;
+      look.retry.push(...settleAll(group, 'retry', why));
       continue;
     }
     const truth = new Map(facts.map((f) => [f.taskArn, f]));
-    for (const e of group) {
-      const now = truth.get(e.fact.taskArn);
-      if (!now || taskPhase(now) !== 'stopping') continue;
-      e.fact = {
-        ...now,
-        eventTime: e.fact.eventTime,
-        containers: now.containers.length > 0 ? now.containers : e.fact.containers,
-      };
-      stopped.push(e);
+    for (const t of group) {
+      const now = truth.get(t.fact.taskArn);
+      if (now && taskPhase(now) === 'stopping') look.stopped.set(t, adoptEcsFact(now, t.fact));
     }
   }
-  if (stopped.length === 0) return [];
+  if (look.stopped.size === 0) return look;
 
+  const stopped = [...look.stopped.keys()];
   const scope = emptyScope();
-  for (const e of stopped) addToScope(scope, e.specs!.labels.specs);
-  const subjects = new Set(stopped.map((e) => taskSubject(e.fact.taskId)));
+  for (const t of stopped) addToScope(scope, t.specs.labels.specs);
+  const subjects = new Set(stopped.map((t) => taskSubject(t.fact.taskId)));
   try {
     const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope);
     const plan = planChanges({
@@ -84,20 +83,15 @@ export async function withdrawStoppedSinceConfirmed(
       mode: deps.settings.mode,
     });
     deps.log.info('tasks stopped while being registered: registrations withdrawn', {
-      tasks: stopped.map((e) => e.fact.taskArn),
+      tasks: stopped.map((t) => t.fact.taskArn),
       changes: plan.changes.length,
     });
-    return await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter });
+    look.changes = await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter });
   } catch (err) {
-    for (const e of stopped)
-      retry(e, `could not withdraw the registrations of a task that stopped meanwhile: ${message(err)}`);
-    return [];
+    const why = `could not withdraw the registrations of a task that stopped meanwhile: ${message(err)}`;
+    look.retry.push(...settleAll(stopped, 'retry', why));
   }
-}
-
-function retry(e: WrittenTask, reason: string): void {
-  e.status = 'retry';
-  e.reason = reason;
+  return look;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

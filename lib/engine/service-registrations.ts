@@ -11,7 +11,8 @@ import type { ServiceEventFact } from '../events/cloudtrail';
 import type { Log } from '../observability/log';
 import { type Conflict, type Plan, planChanges, type Subjected } from '../plan/plan';
 import type { AppliedChange } from './apply';
-import type { ItemStatus } from './verdicts';
+import { eventAgeMs, inTheFuture, NOT_YET_KNOWN_GRACE_MS } from './event-age';
+import { groupBy, type ItemStatus, type Settled, StageOutput, settleAll, writeVerdict } from './verdicts';
 
 /**
  * ECS service -> the alias (or CNAME) records of its load balancer, for the event path (CloudTrail Create/Update/
@@ -174,13 +175,16 @@ export class ServiceRegistrations {
   }
 }
 
-/** One service of an event batch: the event that won the collapse, and its verdict once known. */
+/** One service of an event batch: the call that won the collapse. Immutable; verdicts travel beside it. */
 export interface ServiceEntry {
-  fact: ServiceEventFact;
-  winnerId: string;
-  status?: ItemStatus;
-  reason?: string;
-  outcome?: ServiceDesiredOutcome;
+  readonly fact: ServiceEventFact;
+  readonly winnerId: string;
+}
+
+/** A service entry that reached the plan, with what its desired records came to. */
+export interface PlannedService {
+  readonly entry: ServiceEntry;
+  readonly outcome: ServiceDesiredOutcome;
 }
 
 export interface ServicePathDeps {
@@ -192,34 +196,95 @@ export interface ServicePathDeps {
 
 export const entrySubject = (e: ServiceEntry): string => serviceSubject(e.fact);
 
-/** A Create/UpdateService that DescribeServices does not know yet is retried for this long, then treated as gone. */
-/** Clock skew tolerated on a call's date before a call for a service ECS does not know is refused. */
-const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const MISSING_SERVICE_GRACE_MS = 10 * 60 * 1000;
-
 export interface ServiceBatchPlan {
   plan: Plan;
   problems: { subject: string; message: string }[];
+  /** Entries that ended before the plan (unknown to ECS, bad tags, failed reads), with their verdicts. */
+  settled: Settled<ServiceEntry>[];
+  /** Entries the plan covers: their verdicts come from the writes (settleServiceEntries). */
+  planned: PlannedService[];
 }
 
 /**
  * The event path for services, up to the plan: ECS is the truth (DescribeServices include TAGS for every service of
  * the batch, whatever the event said: a DeleteService that arrives after the service was created again must not delete
- * its records), then desired records, current records, plan. Entries that cannot go on get their verdict here.
+ * its records), then desired records, current records, plan.
  */
 export async function planServiceEvents(
   entries: readonly ServiceEntry[],
   deps: ServicePathDeps,
 ): Promise<ServiceBatchPlan> {
-  const empty: ServiceBatchPlan = { plan: { changes: [], conflicts: [], unchanged: 0 }, problems: [] };
-  const live = entries.filter((e) => !e.status);
-  if (live.length === 0) return empty;
+  const noPlan: Plan = { changes: [], conflicts: [], unchanged: 0 };
+  if (entries.length === 0) return { plan: noPlan, problems: [], settled: [], planned: [] };
+  const described = await describeBatchServices(entries, deps);
+  const settled = [...described.settled];
+  if (described.open.length === 0) return { plan: noPlan, problems: [], settled, planned: [] };
 
-  // 1. The services as ECS sees them now, per cluster (10 per call).
-  const byCluster = new Map<string, ServiceEntry[]>();
-  for (const e of live) byCluster.set(e.fact.clusterName, [...(byCluster.get(e.fact.clusterName) ?? []), e]);
-  const views: ServiceView[] = [];
-  for (const [cluster, group] of byCluster) {
+  const open = described.open;
+  let desired: ServiceDesiredState;
+  try {
+    desired = await deps.services.desiredForServices(open.map((o) => o.view));
+  } catch (err) {
+    // The zones' domains could not be read (GetHostedZone): nothing can be decided, everything is retried.
+    settled.push(
+      ...settleAll(
+        open.map((o) => o.entry),
+        'retry',
+        (err as Error).message,
+      ),
+    );
+    return { plan: noPlan, problems: [], settled, planned: [] };
+  }
+  for (const w of desired.warnings) deps.log.warn('service tag warning', { subject: w.subject, warning: w.message });
+  const planned: PlannedService[] = [];
+  for (const { entry } of open) {
+    const subject = entrySubject(entry);
+    const outcome = desired.outcomes.get(subject) ?? { kind: 'frozen', status: 'retry', reason: 'not described' };
+    if (outcome.kind === 'frozen') settled.push({ item: entry, status: outcome.status, reason: outcome.reason });
+    else planned.push({ entry, outcome });
+    if (outcome.kind === 'none')
+      deps.log.debug('service has no records to register', { subject, reason: outcome.reason });
+  }
+  const problems = desired.problems;
+  if (planned.length === 0) return { plan: noPlan, problems, settled, planned };
+
+  const inScope = new Set(planned.map((p) => entrySubject(p.entry)));
+  const wanted = desired.records.filter((r) => inScope.has(r.subject));
+  let current: DnsRecord[];
+  try {
+    current = await deps.services.currentFor(inScope, wanted);
+  } catch (err) {
+    settled.push(
+      ...settleAll(
+        planned.map((p) => p.entry),
+        'retry',
+        (err as Error).message,
+      ),
+    );
+    return { plan: noPlan, problems, settled, planned: [] };
+  }
+  const plan = planChanges({
+    owner: deps.settings.ownerId,
+    desired: { records: wanted, instances: [] },
+    current: { records: current, instances: [] },
+    inScope: (s) => inScope.has(s),
+    policy: deps.settings.namePolicy,
+    mode: deps.settings.mode,
+  });
+  return { plan, problems, settled, planned };
+}
+
+/**
+ * The services as ECS sees them now, per cluster (10 per call). A service ECS does not know is retried while the call
+ * is young (DescribeServices lags CreateService), refused when dated in the future, and otherwise read as gone.
+ */
+async function describeBatchServices(
+  entries: readonly ServiceEntry[],
+  deps: ServicePathDeps,
+): Promise<{ open: { entry: ServiceEntry; view: ServiceView }[]; settled: Settled<ServiceEntry>[] }> {
+  const out = new StageOutput<{ entry: ServiceEntry; view: ServiceView }>();
+  const settled: Settled<ServiceEntry>[] = [];
+  for (const [cluster, group] of groupBy(entries, (e) => e.fact.clusterName)) {
     let described: Awaited<ReturnType<EcsServiceReader['describeServices']>>;
     try {
       described = await deps.services.ecs.describeServices(
@@ -227,122 +292,47 @@ export async function planServiceEvents(
         group.map((e) => e.fact.serviceName),
       );
     } catch (err) {
-      for (const e of group) conclude(e, 'retry', (err as Error).message);
+      settled.push(...settleAll(group, 'retry', (err as Error).message));
       continue;
     }
     const found = new Map(described.services.map((s) => [s.serviceName, s]));
-    for (const e of group) {
-      const view = found.get(e.fact.serviceName);
+    for (const entry of group) {
+      const view = found.get(entry.fact.serviceName);
       if (view) {
         // Tags come from DescribeServices; the request's tags only stand in when the response carried none at all.
-        views.push(view.tags === undefined && e.fact.requestTags ? { ...view, tags: e.fact.requestTags } : view);
+        const tags = view.tags === undefined && entry.fact.requestTags ? entry.fact.requestTags : view.tags;
+        out.keep({ entry, view: { ...view, tags } });
         continue;
       }
-      const age = e.fact.eventTime ? deps.now() - Date.parse(e.fact.eventTime) : Number.POSITIVE_INFINITY;
-      if (-age > FUTURE_TOLERANCE_MS) {
+      const age = eventAgeMs(entry.fact.eventTime, deps.now(), Number.POSITIVE_INFINITY);
+      if (inTheFuture(age)) {
         // Retrying cannot make a call dated ahead of every clock true: settled, with the reason.
-        conclude(
-          e,
-          'invalid',
-          `${e.fact.eventName} is dated ${e.fact.eventTime}, in the future, and ECS does not know the service`,
-        );
-        continue;
+        const why = `${entry.fact.eventName} is dated ${entry.fact.eventTime}, in the future, and ECS does not know the service`;
+        settled.push({ item: entry, status: 'invalid', reason: why });
+      } else if (entry.fact.eventName !== 'DeleteService' && age < NOT_YET_KNOWN_GRACE_MS) {
+        settled.push({ item: entry, status: 'retry', reason: 'DescribeServices does not know the service yet' });
+      } else {
+        const { serviceName, clusterName } = entry.fact;
+        out.keep({ entry, view: { serviceName, clusterName, status: 'INACTIVE', loadBalancers: [] } });
       }
-      if (e.fact.eventName !== 'DeleteService' && age < MISSING_SERVICE_GRACE_MS) {
-        conclude(e, 'retry', 'DescribeServices does not know the service yet');
-        continue;
-      }
-      views.push({
-        serviceName: e.fact.serviceName,
-        clusterName: e.fact.clusterName,
-        status: 'INACTIVE',
-        loadBalancers: [],
-      });
     }
   }
-
-  // 2. Desired records.
-  const stillLive = live.filter((e) => !e.status);
-  if (stillLive.length === 0) return empty;
-  let desired: ServiceDesiredState;
-  try {
-    desired = await deps.services.desiredForServices(views.filter((v) => stillLive.some((e) => same(e, v))));
-  } catch (err) {
-    // The zones' domains could not be read (GetHostedZone): nothing can be decided, everything is retried.
-    for (const e of stillLive) conclude(e, 'retry', (err as Error).message);
-    return empty;
-  }
-  for (const w of desired.warnings) deps.log.warn('service tag warning', { subject: w.subject, warning: w.message });
-  const inScope = new Set<string>();
-  for (const e of stillLive) {
-    const subject = entrySubject(e);
-    const outcome = desired.outcomes.get(subject) ?? { kind: 'frozen', status: 'retry', reason: 'not described' };
-    e.outcome = outcome;
-    if (outcome.kind === 'frozen') conclude(e, outcome.status, outcome.reason);
-    else inScope.add(subject);
-    if (outcome.kind === 'none')
-      deps.log.debug('service has no records to register', { subject, reason: outcome.reason });
-  }
-  if (inScope.size === 0) return { plan: empty.plan, problems: desired.problems };
-
-  // 3. Current records, plan.
-  let current: DnsRecord[];
-  try {
-    current = await deps.services.currentFor(
-      inScope,
-      desired.records.filter((r) => inScope.has(r.subject)),
-    );
-  } catch (err) {
-    for (const e of stillLive) if (inScope.has(entrySubject(e))) conclude(e, 'retry', (err as Error).message);
-    return { plan: empty.plan, problems: desired.problems };
-  }
-  const plan = planChanges({
-    owner: deps.settings.ownerId,
-    desired: { records: desired.records.filter((r) => inScope.has(r.subject)), instances: [] },
-    current: { records: current, instances: [] },
-    inScope: (s) => inScope.has(s),
-    policy: deps.settings.namePolicy,
-    mode: deps.settings.mode,
-  });
-  return { plan, problems: desired.problems };
-
-  function conclude(e: ServiceEntry, status: ItemStatus, reason?: string) {
-    e.status = status;
-    e.reason = reason;
-  }
+  return { open: out.open, settled };
 }
 
-const same = (e: ServiceEntry, v: ServiceView) =>
-  e.fact.clusterName === v.clusterName && e.fact.serviceName === v.serviceName;
-
-/** Maps write outcomes back to the services of a batch (entries that already have a verdict keep it). */
+/** Maps write outcomes back to the planned services of a batch. */
 export function settleServiceEntries(
-  entries: readonly ServiceEntry[],
+  planned: readonly PlannedService[],
   changes: readonly AppliedChange[],
   conflicts: readonly Conflict[],
-): void {
-  for (const e of entries) {
-    if (e.status) continue;
-    const subject = entrySubject(e);
-    const mine = changes.filter((c) => c.subject === subject);
-    const bad = mine.filter((c) => c.status === 'failed' || c.status === 'rejected');
-    const conflicted = conflicts.filter((c) => c.subject === subject);
-    if (bad.length > 0) {
-      e.status = 'retry';
-      e.reason = bad
-        .map((c) => `${c.action} ${c.detail}: ${c.status} (${c.code ?? ''} ${c.message ?? ''})`.trim())
-        .join('; ');
-    } else if (conflicted.length > 0) {
-      e.status = 'conflict';
-      e.reason = conflicted.map((c) => `${c.key}: ${c.reason}`).join('; ');
-    } else if (mine.length > 0) {
-      e.status = 'applied';
-    } else if (e.outcome?.kind === 'none' && !e.outcome.deleted) {
-      e.status = 'ignored';
-      e.reason = e.outcome.reason;
-    } else {
-      e.status = 'unchanged';
-      if (e.outcome?.kind === 'none') e.reason = `${e.outcome.reason}; nothing of it is registered`;
-    }
-  }
+): Settled<ServiceEntry>[] {
+  const changesOf = groupBy(changes, (c) => c.subject);
+  const conflictsOf = groupBy(conflicts, (c) => c.subject);
+  return planned.map(({ entry, outcome }): Settled<ServiceEntry> => {
+    const subject = entrySubject(entry);
+    const written = writeVerdict(changesOf.get(subject) ?? [], conflictsOf.get(subject) ?? []);
+    if (written.status !== 'unchanged' || outcome.kind !== 'none') return { item: entry, ...written };
+    if (!outcome.deleted) return { item: entry, status: 'ignored', reason: outcome.reason };
+    return { item: entry, status: 'unchanged', reason: `${outcome.reason}; nothing of it is registered` };
+  });
 }

@@ -281,3 +281,24 @@ function port(value: unknown, field: string): number {
   }
   return value;
 }
+
+/**
+ * ECS's fact for a task an event named, as the engine acts on it: ECS's word on everything, the event's time kept (the
+ * lag metric measures from it), and only the gaps DescribeTasks left filled from the event: fields it omitted
+ * altogether (its version, the container instance, a container's network bindings), never an address or a status.
+ * Real ECS reports all three for a running task; emulators such as moto do not. The host address still comes from ECS
+ * (the container instance is looked up in the task's cluster), so a filled gap can name at most a port or another
+ * host of that cluster.
+ */
+export function adoptEcsFact(truth: TaskFact, event: TaskFact): TaskFact {
+  const eventBindings = new Map(event.containers.map((c) => [c.name, c.networkBindings]));
+  return {
+    ...truth,
+    eventTime: event.eventTime,
+    version: truth.version ?? event.version,
+    containerInstanceArn: truth.containerInstanceArn ?? event.containerInstanceArn,
+    containers: truth.containers.map((c) =>
+      c.networkBindings.length > 0 ? c : { ...c, networkBindings: eventBindings.get(c.name) ?? [] },
+    ),
+  };
+}

@@ -1,6 +1,7 @@
 import { type Claimant, type NameClaim, readClaim, registrationNameOf } from '../domain/claims';
 import { ownedTaskMark } from '../domain/ownership';
 import type { DnsRecord } from '../domain/records';
+import { taskSubject } from '../domain/subject';
 import { mayShare, type NamePolicy, registrationRefusal } from './name-policy';
 
 /**
@@ -32,7 +33,7 @@ export function refusedRegistrations(
     if (r.type === 'TXT') continue;
     const mark = ownedTaskMark(owner, r.setIdentifier);
     if (mark?.location.kind !== 'plain') continue;
-    const subject = `task:${mark.taskId}`;
+    const subject = taskSubject(mark.taskId);
     const name = registrationNameOf(r.name, subject);
     const key = `${subject}|${r.zoneId}|${name}`;
     if (claimed.has(key)) continue;

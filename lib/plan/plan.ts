@@ -1,5 +1,5 @@
 import type { WriteMode } from '../config/settings';
-import type { Change } from '../domain/changes';
+import { byApplyOrder, type Change, type Route53Change } from '../domain/changes';
 import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
 import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
 import {
@@ -17,6 +17,7 @@ import {
   readOwnershipRecord,
   serviceRecordOwners,
 } from '../domain/service-ownership';
+import { taskSubject } from '../domain/subject';
 import { refusedRegistrations } from './claims';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
@@ -79,7 +80,7 @@ export interface PlanInput {
 
 export type Subjected<T> = T & { subject: string };
 
-export const taskSubject = (taskId: string): string => `task:${taskId}`;
+export { taskSubject };
 
 /**
  * Who owns a record:
@@ -120,8 +121,7 @@ export function planChanges(input: PlanInput): Plan {
   enforceSetIdentifierLimit(input.current.records, plan);
   planInstances(input, inScope, plan);
   holdBackByMode(input.mode ?? 'sync', plan);
-  const order = { DELETE: 0, DEREGISTER: 0, UPDATE: 1, CREATE: 2, REGISTER: 2 } as const;
-  plan.changes.sort((a, b) => order[a.action] - order[b.action]);
+  plan.changes.sort(byApplyOrder);
   return plan;
 }
 
@@ -188,23 +188,27 @@ function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): v
   });
 }
 
-function planRecords(
+interface CurrentRecords {
+  byKey: Map<string, DnsRecord>;
+  /** Owned records no longer desired, of subjects this plan may touch. */
+  deleting: Map<string, { record: DnsRecord; subject: string }>;
+  /** Every other record, by `zone|name`: they decide what else may be written at their name. */
+  stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
+}
+
+function partitionCurrent(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
   inScope: (s: string) => boolean,
-  plan: Plan,
-): void {
-  const current = new Map<string, DnsRecord>();
-  for (const r of input.current.records) current.set(recordKey(r), r);
+): CurrentRecords {
+  const byKey = new Map<string, DnsRecord>();
+  for (const r of input.current.records) byKey.set(recordKey(r), r);
   // A record stays when its own subject still wants it: a record one service gives up and another takes over (an
   // alias name moving between services in one batch) is deleted and created again, never silently re-owned.
   const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
-
-  // Owned records no longer desired, of subjects this plan may touch: deleted. Every other record stays, and the
-  // records that stay at a name decide what else may be written there.
   const deleting = new Map<string, { record: DnsRecord; subject: string }>();
   const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
-  for (const [key, r] of current) {
+  for (const [key, r] of byKey) {
     const subject = subjectOf(r);
     if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
       deleting.set(key, { record: r, subject });
@@ -213,81 +217,86 @@ function planRecords(
     const k = `${r.zoneId}|${r.name}`;
     stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
   }
+  return { byKey, deleting, stayingAtName };
+}
 
+/** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
+type RecordDecision = { change: Route53Change } | { unchanged: true } | { conflict: string };
+
+function decideRecord(
+  d: Subjected<DnsRecord>,
+  state: CurrentRecords,
+  subjectOf: (r: DnsRecord) => string | undefined,
+  policy: NamePolicy,
+  refusal: string | undefined,
+): RecordDecision {
+  const key = recordKey(d);
+  const { subject, ...record } = d;
+  if (refusal) return { conflict: refusal };
+  const existing = state.deleting.has(key) ? undefined : state.byKey.get(key);
+  const existingSubject = existing ? subjectOf(existing) : undefined;
+  if (existing && !existingSubject) {
+    return { conflict: 'a record with this name, type and set identifier exists and is not owned by this registrar' };
+  }
+  if (existing && existingSubject !== subject) {
+    return { conflict: `a record with this name and type is already registered for ${existingSubject}` };
+  }
+  const atomicGroup = atomicGroupOf(subject, record);
+  const grouped = atomicGroup === undefined ? {} : { atomicGroup };
+  if (existing) {
+    if (sameRecordContent(existing, record)) return { unchanged: true };
+    return { change: { provider: 'route53', action: 'UPDATE', record, previous: existing, subject, ...grouped } };
+  }
+  const others = (state.stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter(
+    (o) => o.subject !== subject,
+  );
+  const blocker = blockingRecord(record, others);
+  if (blocker) return { conflict: blocker };
+  if (record.setIdentifier !== undefined && policy.foreignSets === 'refuse') {
+    const foreign = others
+      .filter((o) => !o.subject && o.record.type === record.type && o.record.setIdentifier !== undefined)
+      .map((o) => o.record.setIdentifier);
+    if (foreign.length > 0) {
+      return {
+        conflict: `${record.name} ${record.type} holds records the registrar does not own (SetIdentifier ${foreign.join(', ')}); joining a foreign record set is refused (REGISTRAR_NAME_POLICY foreignSets)`,
+      };
+    }
+  }
+  return { change: { provider: 'route53', action: 'CREATE', record, subject, ...grouped } };
+}
+
+function planRecords(
+  input: PlanInput,
+  subjectOf: (r: DnsRecord) => string | undefined,
+  inScope: (s: string) => boolean,
+  plan: Plan,
+): void {
+  const state = partitionCurrent(input, subjectOf, inScope);
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
   const policy = input.policy ?? DEFAULT_NAME_POLICY;
-  const staying = [...stayingAtName.values()].flat().map((o) => o.record);
+  const staying = [...state.stayingAtName.values()].flat().map((o) => o.record);
   const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy);
 
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
-  const conflict = (key: string, subject: string, record: DnsRecord, reason: string) => {
-    conflictedKeys.add(`${key}#${subject}`);
-    plan.conflicts.push({ provider: 'route53', key, subject, reason });
-    const group = atomicGroupOf(subject, record);
-    if (group) conflictedGroups.add(group);
-  };
   for (const d of input.desired.records) {
     const key = recordKey(d);
-    const { subject, ...record } = d;
-    if (seen.has(key)) {
-      conflict(key, subject, record, 'two registrations want the same record');
-      continue;
-    }
+    const decision = seen.has(key)
+      ? { conflict: 'two registrations want the same record' }
+      : decideRecord(d, state, subjectOf, policy, refused.get(registrationKey(d)));
     seen.add(key);
-    const refusal = refused.get(`${subject}|${record.zoneId}|${registrationNameOf(record.name, subject)}`);
-    if (refusal) {
-      conflict(key, subject, record, refusal);
-      continue;
+    if ('change' in decision) plan.changes.push(decision.change);
+    else if ('unchanged' in decision) plan.unchanged++;
+    else {
+      conflictedKeys.add(`${key}#${d.subject}`);
+      plan.conflicts.push({ provider: 'route53', key, subject: d.subject, reason: decision.conflict });
+      const group = atomicGroupOf(d.subject, d);
+      if (group) conflictedGroups.add(group);
     }
-    const existing = deleting.has(key) ? undefined : current.get(key);
-    const existingSubject = existing ? subjectOf(existing) : undefined;
-    if (existing && !existingSubject) {
-      conflict(
-        key,
-        subject,
-        record,
-        'a record with this name, type and set identifier exists and is not owned by this registrar',
-      );
-      continue;
-    }
-    if (existing && existingSubject !== subject) {
-      conflict(key, subject, record, `a record with this name and type is already registered for ${existingSubject}`);
-      continue;
-    }
-    const atomicGroup = atomicGroupOf(subject, record);
-    const grouped = atomicGroup === undefined ? {} : { atomicGroup };
-    if (existing) {
-      if (sameRecordContent(existing, record)) plan.unchanged++;
-      else
-        plan.changes.push({ provider: 'route53', action: 'UPDATE', record, previous: existing, subject, ...grouped });
-      continue;
-    }
-    const others = (stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter((o) => o.subject !== subject);
-    const blocker = blockingRecord(record, others);
-    if (blocker) {
-      conflict(key, subject, record, blocker);
-      continue;
-    }
-    if (record.setIdentifier !== undefined && policy.foreignSets === 'refuse') {
-      const foreign = others
-        .filter((o) => !o.subject && o.record.type === record.type && o.record.setIdentifier !== undefined)
-        .map((o) => o.record.setIdentifier);
-      if (foreign.length > 0) {
-        conflict(
-          key,
-          subject,
-          record,
-          `${record.name} ${record.type} holds records the registrar does not own (SetIdentifier ${foreign.join(', ')}); joining a foreign record set is refused (REGISTRAR_NAME_POLICY foreignSets)`,
-        );
-        continue;
-      }
-    }
-    plan.changes.push({ provider: 'route53', action: 'CREATE', record, subject, ...grouped });
   }
 
-  for (const { record, subject } of deleting.values()) {
+  for (const { record, subject } of state.deleting.values()) {
     const atomicGroup = atomicGroupOf(subject, record);
     plan.changes.push({
       provider: 'route53',
@@ -297,13 +306,27 @@ function planRecords(
       ...(atomicGroup === undefined ? {} : { atomicGroup }),
     });
   }
+  dropClaimsWithoutRecords(input, conflictedKeys, plan);
+  // A service's records at one name are written all together or not at all.
+  if (conflictedGroups.size > 0) {
+    plan.changes = plan.changes.filter(
+      (c) => c.provider !== 'route53' || c.atomicGroup === undefined || !conflictedGroups.has(c.atomicGroup),
+    );
+  }
+}
 
-  // A task's claim record is written only beside a record it claims for: when every other record of the registration
-  // is refused, the task holds nothing at the name and must not block it for others.
+const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'name'>): string =>
+  `${r.subject}|${r.zoneId}|${registrationNameOf(r.name, r.subject)}`;
+
+/**
+ * A task's claim record is written only beside a record it claims for: when every other record of the registration
+ * is refused, the task holds nothing at the name and must not block it for others.
+ */
+function dropClaimsWithoutRecords(input: PlanInput, conflictedKeys: ReadonlySet<string>, plan: Plan): void {
   const claimable = new Map<string, { all: number; refused: number }>();
   for (const d of input.desired.records) {
     if (isTaskClaimRecord(input.owner, d)) continue;
-    const k = `${d.subject}|${d.zoneId}|${registrationNameOf(d.name, d.subject)}`;
+    const k = registrationKey(d);
     const n = claimable.get(k) ?? { all: 0, refused: 0 };
     n.all++;
     if (conflictedKeys.has(`${recordKey(d)}#${d.subject}`)) n.refused++;
@@ -311,16 +334,9 @@ function planRecords(
   }
   plan.changes = plan.changes.filter((c) => {
     if (c.provider !== 'route53' || c.action !== 'CREATE' || !isTaskClaimRecord(input.owner, c.record)) return true;
-    const n = claimable.get(`${c.subject}|${c.record.zoneId}|${registrationNameOf(c.record.name, c.subject)}`);
+    const n = claimable.get(registrationKey({ ...c.record, subject: c.subject }));
     return !n || n.refused < n.all;
   });
-
-  // A service's records at one name are written all together or not at all.
-  if (conflictedGroups.size > 0) {
-    plan.changes = plan.changes.filter(
-      (c) => c.provider !== 'route53' || c.atomicGroup === undefined || !conflictedGroups.has(c.atomicGroup),
-    );
-  }
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type TaskLocation,
 } from '../domain/ownership';
 import type { CloudMapInstance, DnsRecord } from '../domain/records';
+import { clusterOfSubject } from '../domain/subject';
 import { ownedInstanceSubject } from '../plan/plan';
 
 /**
@@ -55,8 +56,9 @@ export function ownedSubjects(input: {
     const e = entry(subject);
     // A task's claim record (domain/claims.ts) is bookkeeping of its other records, not an entry of its own.
     if (!isTaskClaimRecord(input.owner, r)) e.entries++;
-    if (subject.startsWith('service:')) {
-      locate(e, { cluster: subject.slice('service:'.length).split('/')[0] });
+    const serviceCluster = clusterOfSubject(subject);
+    if (serviceCluster) {
+      locate(e, { cluster: serviceCluster });
       continue;
     }
     const mark = ownedTaskMark(input.owner, r.setIdentifier);

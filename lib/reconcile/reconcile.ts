@@ -5,7 +5,7 @@ import { isTaskClaimRecord } from '../domain/claims';
 import { type DnsRecord, instanceKey, recordKey } from '../domain/records';
 import { type AppliedChange, applyPlan } from '../engine/apply';
 import type { EngineDeps } from '../engine/deps';
-import { type WrittenTask, withdrawStoppedSinceConfirmed } from '../engine/recheck';
+import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import type { DesiredState, TaskSpecs } from '../engine/task-registrations';
 import { clusterNameOf } from '../events/arn';
 import { type TaskFact, taskPhase } from '../events/task-fact';
@@ -270,10 +270,10 @@ async function reconcileRun(
       'the run reached its deadline while applying; the changes it could not finish are reported as failed';
   }
   if (applyNow) {
-    const written = withSpecs.map((w): WrittenTask => ({ fact: w.fact, specs: w.specs }));
-    changes.push(...(await withdrawStoppedSinceConfirmed(written, changes, deps)));
-    for (const w of written.filter((x) => x.status === 'retry')) {
-      judged.held.set(taskSubject(w.fact.taskId), w.reason ?? 'could not re-check the task after writing');
+    const look = await withdrawStoppedSinceConfirmed(withSpecs, changes, deps);
+    changes.push(...look.changes);
+    for (const r of look.retry) {
+      judged.held.set(taskSubject(r.item.fact.taskId), r.reason ?? 'could not re-check the task after writing');
     }
   }
 
