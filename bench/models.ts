@@ -15,7 +15,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { route53Errors } from '../test/support/aws-errors';
+import { route53Errors } from '../testkit/aws-errors';
 import type { VirtualTime } from './virtual-time';
 
 export interface Counters {

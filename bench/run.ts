@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     '- **Virtual time** (`bench/virtual-time.ts`): `Date`, timers and `Math.random` (seeded) are replaced for the whole process,',
     '  so the production code (deadlines, the rate limiter, backoff, call budgets) runs unmodified on simulated time, and',
     '  two runs give identical figures.',
-    '- **Service models** (`bench/models.ts`) on the faithful fakes of `test/support/`: Route 53 with one token bucket for',
+    '- **Service models** (`bench/models.ts`) on the faithful fakes of `testkit/`: Route 53 with one token bucket for',
     '  the account (5 requests/s, burst 5; every request counts, throttled or not), latency 50-150 ms, and',
     '  `PriorRequestNotComplete` for a change sent while another change to the zone is in flight; ECS, Cloud Map, EC2 and',
     '  ELBv2 with 20-60 ms latency. SQS and the event source mapping as in `template.yaml`: batch size',

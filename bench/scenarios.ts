@@ -10,8 +10,8 @@ import { createEngineDeps } from '../lib/engine/deps';
 import { silentLog } from '../lib/observability/log';
 import { reconcileOrFail } from '../lib/reconcile/reconcile';
 import { processEventBatch } from '../lib/sync/process-batch';
-import { FakeEcs } from '../test/support/fake-ecs';
-import { FakeWorld, ZONE_ID } from '../test/support/fake-world';
+import { FakeEcs } from '../testkit/fake-ecs';
+import { FakeWorld, ZONE_ID } from '../testkit/fake-world';
 import { AwsModel, type Message, SqsModel, type SqsStats, TEMPLATE_SQS } from './models';
 import { VirtualTime } from './virtual-time';
 

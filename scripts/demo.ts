@@ -9,7 +9,7 @@
  *
  * ECS events come from `ecs-registrar events` (built from DescribeTasks, as a user would get them); moto returns no
  * task version, hence --assume-version. CloudTrail's CreateService event, which nothing can fetch, is built the way
- * CloudTrail shapes it (test/support/cloudtrail-events.ts).
+ * CloudTrail shapes it (testkit/cloudtrail-events.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ import { CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { CreateServiceCommand, DescribeTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import { serviceApiCall } from '../test/support/cloudtrail-events';
-import { type MotoServer, motoAvailable, startMoto } from '../test/support/moto';
+import { serviceApiCall } from '../testkit/cloudtrail-events';
+import { type MotoServer, motoAvailable, startMoto } from '../testkit/moto';
 import {
   createAlbWithTargetGroup,
   createCloudMapService,
@@ -31,7 +31,7 @@ import {
   registerTaskDefinition,
   runFargateTasks,
   stopTasks,
-} from '../test/support/moto-world';
+} from '../testkit/moto-world';
 
 const ipOf = (t: Task) => t.attachments![0]!.details!.find((d) => d.name === 'privateIPv4Address')!.value!;
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '@aws-sdk/client-ecs';
-import { taskStateChange } from '../support/ecs-events';
-import type { MotoServer } from '../support/moto';
+import { taskStateChange } from '../../testkit/ecs-events';
+import type { MotoServer } from '../../testkit/moto';
 import {
   createEcsWorld,
   createZone,
@@ -12,7 +12,7 @@ import {
   motoClients,
   registerTaskDefinition,
   runFargateTasks,
-} from '../support/moto-world';
+} from '../../testkit/moto-world';
 
 export interface Scenario {
   c: MotoClients;

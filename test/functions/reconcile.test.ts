@@ -7,8 +7,8 @@ import {
 import { recordReconcileMetrics } from '../../lib/reconcile/metrics';
 import type { ReconcileReport } from '../../lib/reconcile/reconcile';
 import { InvalidRequestError, parseReconcileRequest } from '../../lib/reconcile/request';
-import { lambdaContext } from '../support/ecs-events';
-import { FakeWorld, ZONE_ID } from '../support/fake-world';
+import { lambdaContext } from '../../testkit/ecs-events';
+import { FakeWorld, ZONE_ID } from '../../testkit/fake-world';
 
 type Handler = (event: unknown, context: typeof lambdaContext) => Promise<ReconcileReport>;
 const world = new FakeWorld();

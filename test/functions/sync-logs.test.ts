@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext, sqsBatch } from '../support/ecs-events';
-import { FakeWorld, setSyncHandlerEnv } from '../support/fake-world';
+import { lambdaContext, sqsBatch } from '../../testkit/ecs-events';
+import { FakeWorld, setSyncHandlerEnv } from '../../testkit/fake-world';
 
 /**
  * Issue 9.5: no secret in logs. Its own file, because the handler's logger takes its level when the module loads:

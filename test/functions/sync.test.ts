@@ -9,9 +9,9 @@ import {
   type ChangeResourceRecordSetsCommandOutput,
 } from '@aws-sdk/client-route-53';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext, sqsBatch } from '../support/ecs-events';
-import { FakeEcs } from '../support/fake-ecs';
-import { FakeWorld, OTHER_ZONE_ID, setSyncHandlerEnv, ZONE_ID } from '../support/fake-world';
+import { lambdaContext, sqsBatch } from '../../testkit/ecs-events';
+import { FakeEcs } from '../../testkit/fake-ecs';
+import { FakeWorld, OTHER_ZONE_ID, setSyncHandlerEnv, ZONE_ID } from '../../testkit/fake-world';
 
 type Handler = (event: SQSEvent, context: typeof lambdaContext) => Promise<SQSBatchResponse>;
 

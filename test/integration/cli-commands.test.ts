@@ -4,10 +4,10 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { type MotoServer, startMoto } from '../../testkit/moto';
+import { listRecords } from '../../testkit/moto-world';
 import { bin, ensureBuilt, root, runCli } from '../cli/run-cli';
 import { ipOf, seedScenario } from '../cli/scenario';
-import { type MotoServer, startMoto } from '../support/moto';
-import { listRecords } from '../support/moto-world';
 
 jest.setTimeout(180_000);
 

@@ -1,9 +1,9 @@
 import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { type MotoServer, startMoto } from '../../testkit/moto';
+import { listRecords, stopTasks } from '../../testkit/moto-world';
 import { ensureBuilt, runCli } from '../cli/run-cli';
 import { ipOf, type Scenario, seedScenario } from '../cli/scenario';
-import { type MotoServer, startMoto } from '../support/moto';
-import { listRecords, stopTasks } from '../support/moto-world';
 
 jest.setTimeout(180_000);
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { version } from '../../package.json';
+import { type MotoServer, startMoto } from '../../testkit/moto';
+import { listRecords } from '../../testkit/moto-world';
 import { ensureBuilt, root, runCli } from '../cli/run-cli';
 import { ipOf, seedScenario } from '../cli/scenario';
-import { type MotoServer, startMoto } from '../support/moto';
-import { listRecords } from '../support/moto-world';
 
 jest.setTimeout(300_000);
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
+import { type MotoServer, startMoto } from '../../testkit/moto';
 import { loadTemplate } from '../../tools/template-check';
 import type { JsonObject } from '../../tools/template-check/types';
-import { type MotoServer, startMoto } from '../support/moto';
 
 /**
  * The EventBridge rules of template.yaml, created in moto's EventBridge with SQS targets, route exactly the events

@@ -6,8 +6,8 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { ChangeResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { DeregisterInstanceCommand } from '@aws-sdk/client-servicediscovery';
 import type { ReconcileReport } from '../../lib/reconcile/reconcile';
-import { taskStateChange } from '../support/ecs-events';
-import { type MotoServer, startMoto } from '../support/moto';
+import { taskStateChange } from '../../testkit/ecs-events';
+import { type MotoServer, startMoto } from '../../testkit/moto';
 import {
   createCloudMapService,
   createEcsWorld,
@@ -20,7 +20,7 @@ import {
   registerTaskDefinition,
   runFargateTasks,
   stopTasks,
-} from '../support/moto-world';
+} from '../../testkit/moto-world';
 
 jest.setTimeout(180_000);
 

@@ -16,9 +16,9 @@ import {
 import { ElasticLoadBalancingV2Client, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { main } from '../../cli/ecs-registrar';
-import { serviceApiCall } from '../support/cloudtrail-events';
-import { coldSyncHandler, lambdaContext, sqsBatch } from '../support/ecs-events';
-import { type MotoServer, startMoto } from '../support/moto';
+import { serviceApiCall } from '../../testkit/cloudtrail-events';
+import { coldSyncHandler, lambdaContext, sqsBatch } from '../../testkit/ecs-events';
+import { type MotoServer, startMoto } from '../../testkit/moto';
 import {
   createAlbWithTargetGroup,
   createZone,
@@ -26,7 +26,7 @@ import {
   type MotoClients,
   motoClients,
   putRecord,
-} from '../support/moto-world';
+} from '../../testkit/moto-world';
 
 jest.setTimeout(120_000);
 

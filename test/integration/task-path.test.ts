@@ -4,8 +4,8 @@ import { CallCounter } from '../../lib/aws/clients';
 import { createEngineDeps } from '../../lib/engine/deps';
 import { silentLog } from '../../lib/observability/log';
 import { processEventBatch } from '../../lib/sync/process-batch';
-import { coldSyncHandler, lambdaContext, sqsBatch, taskStateChange } from '../support/ecs-events';
-import { type MotoServer, startMoto } from '../support/moto';
+import { coldSyncHandler, lambdaContext, sqsBatch, taskStateChange } from '../../testkit/ecs-events';
+import { type MotoServer, startMoto } from '../../testkit/moto';
 import {
   createCloudMapService,
   createEcsWorld,
@@ -21,7 +21,7 @@ import {
   runBridgeTask,
   runFargateTasks,
   stopTasks,
-} from '../support/moto-world';
+} from '../../testkit/moto-world';
 
 jest.setTimeout(120_000);
 

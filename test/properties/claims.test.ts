@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from '../../lib/plan/name-policy';
 import { reconcileOrFail } from '../../lib/reconcile/reconcile';
-import { OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
 import { finalReconcile } from './checks';
 import {
   expectedLines,

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { reconcileOrFail } from '../../lib/reconcile/reconcile';
 import { processEventBatch } from '../../lib/sync/process-batch';
-import { ecsErrors } from '../support/aws-errors';
-import type { FakeWorld } from '../support/fake-world';
+import { ecsErrors } from '../../testkit/aws-errors';
+import type { FakeWorld } from '../../testkit/fake-world';
 import { type ConcurrentPhase, concurrency } from './checks';
 import {
   containerDeps,

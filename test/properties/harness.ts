@@ -12,8 +12,8 @@ import { createEngineDeps } from '../../lib/engine/deps';
 import { silentLog } from '../../lib/observability/log';
 import type { NamePolicy } from '../../lib/plan/name-policy';
 import { type BatchReport, processEventBatch } from '../../lib/sync/process-batch';
-import { cloudMapErrors, ec2Errors, ecsErrors, route53Errors } from '../support/aws-errors';
-import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { cloudMapErrors, ec2Errors, ecsErrors, route53Errors } from '../../testkit/aws-errors';
+import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
 
 export const OWNER = 'test-owner';
 export const SET_ID_PREFIX = `ecs-registrar:${OWNER}:`;

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { lambdaContext, sqsBatch } from '../support/ecs-events';
-import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../support/fake-world';
+import { lambdaContext, sqsBatch } from '../../testkit/ecs-events';
+import { CLOUDMAP_SERVICE, FakeWorld, OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
 
 /**
  * The malformed-input corpus (test/fixtures/malformed/cases.json) through the real sync handler (functions/sync.ts,

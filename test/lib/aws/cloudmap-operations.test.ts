@@ -1,7 +1,7 @@
 import { MetricName } from '../../../lib/observability/metric-names';
 import { recordBatchMetrics } from '../../../lib/observability/telemetry';
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { CLOUDMAP_SERVICE, FakeWorld } from '../../support/fake-world';
+import { CLOUDMAP_SERVICE, FakeWorld } from '../../../testkit/fake-world';
 
 /**
  * Cloud Map operations followed to their end on the event path, on the faithful fake (whose RegisterInstance and

@@ -7,7 +7,7 @@ import {
 } from '../../../lib/config/settings';
 import { createEngineDeps } from '../../../lib/engine/deps';
 import { silentLog } from '../../../lib/observability/log';
-import { FakeWorld, virtualTiming, ZONE_ID } from '../../support/fake-world';
+import { FakeWorld, virtualTiming, ZONE_ID } from '../../../testkit/fake-world';
 
 describe('one account-wide Route 53 budget', () => {
   test('defaults: 4 requests/s for the stack, split between 2 sync containers and the reconciler', () => {

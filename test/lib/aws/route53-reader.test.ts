@@ -2,7 +2,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Route53Reader } from '../../../lib/aws/route53-reader';
 import type { DnsRecord } from '../../../lib/domain/records';
-import { FakeRoute53 } from '../../support/fake-route53';
+import { FakeRoute53 } from '../../../testkit/fake-route53';
 
 const mock = mockClient(Route53Client);
 const ZONE = 'ZREADER000000001';

@@ -8,7 +8,7 @@ import type { DnsRecord } from '../../../lib/domain/records';
 import { applyPlan } from '../../../lib/engine/apply';
 import { rereadStaleDeletes } from '../../../lib/engine/current-state';
 import type { Route53Change } from '../../../lib/plan/plan';
-import { FakeRoute53 } from '../../support/fake-route53';
+import { FakeRoute53 } from '../../../testkit/fake-route53';
 
 const mock = mockClient(Route53Client);
 const ZONE = 'ZSTALE0000000001';

@@ -2,7 +2,7 @@ import { ChangeResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sd
 import type { Settings } from '../../../lib/config/settings';
 import { reconcileOrFail } from '../../../lib/reconcile/reconcile';
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 /**
  * Issue 13 "Must show": who may claim a name, through the event path and the reconciler as they run (the fake world

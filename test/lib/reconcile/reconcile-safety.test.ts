@@ -5,8 +5,8 @@ import { createEngineDeps } from '../../../lib/engine/deps';
 import { silentLog } from '../../../lib/observability/log';
 import { reconcileOrFail } from '../../../lib/reconcile/reconcile';
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { FakeEcs } from '../../support/fake-ecs';
-import { FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { FakeEcs } from '../../../testkit/fake-ecs';
+import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 /**
  * A misconfigured reconcile must never read "I cannot see it" as "it is gone" (issue 9): the wrong Region, a

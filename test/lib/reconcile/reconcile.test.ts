@@ -3,8 +3,8 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { CallCounter } from '../../../lib/aws/clients';
 import { ReconcileError, reconcileOrFail } from '../../../lib/reconcile/reconcile';
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { ecsErrors } from '../../support/aws-errors';
-import { CLOUDMAP_SERVICE, FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { ecsErrors } from '../../../testkit/aws-errors';
+import { CLOUDMAP_SERVICE, FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 const world = new FakeWorld();
 beforeEach(() => world.reset());

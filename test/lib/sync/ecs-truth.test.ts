@@ -1,6 +1,6 @@
 import { DescribeTasksCommand, type DescribeTasksCommandInput } from '@aws-sdk/client-ecs';
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 /**
  * Issue 9.4 and 9.7: events are hints, ECS is the truth. Each case is a lie an in-account sender (or a confused

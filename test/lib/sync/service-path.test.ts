@@ -18,8 +18,8 @@ import { createEngineDeps } from '../../../lib/engine/deps';
 import { clusterNameOf } from '../../../lib/events/arn';
 import type { Log } from '../../../lib/observability/log';
 import { type BatchReport, processEventBatch } from '../../../lib/sync/process-batch';
-import { FakeElbv2 } from '../../support/fake-elbv2';
-import { FakeRoute53 } from '../../support/fake-route53';
+import { FakeElbv2 } from '../../../testkit/fake-elbv2';
+import { FakeRoute53 } from '../../../testkit/fake-route53';
 import { loadFixture, OWNER, PRIVATE_ZONE, PUBLIC_ZONE, testSettings } from '../fixtures';
 
 /**

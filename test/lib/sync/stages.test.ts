@@ -5,7 +5,7 @@ import { confirmWithEcs, readLabels, skipApplied } from '../../../lib/sync/confi
 import type { OpenTask, SpecifiedTask } from '../../../lib/sync/open-task';
 import { planTasks } from '../../../lib/sync/task-plan';
 import { batchVerdicts, settleWrittenTasks } from '../../../lib/sync/verdicts';
-import { FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 /**
  * Issue 14: the event path's stages, each on its own. Every stage is given frozen input: one that changed a value it

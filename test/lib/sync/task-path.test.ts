@@ -1,5 +1,5 @@
 import { processEventBatch } from '../../../lib/sync/process-batch';
-import { FakeWorld, ZONE_ID } from '../../support/fake-world';
+import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
 
 /** The event path for task events, on the semantics-faithful fakes: ordering, duplicates, verdicts. */
 const world = new FakeWorld();

@@ -25,10 +25,10 @@ import {
   LoadBalancerNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ecsErrors } from './aws-errors';
-import { FakeEc2 } from './fake-ec2';
-import { type EcsTaskStateChangeEvent, FakeEcs } from './fake-ecs';
-import { FakeElbv2 } from './fake-elbv2';
+import { ecsErrors } from '../../testkit/aws-errors';
+import { FakeEc2 } from '../../testkit/fake-ec2';
+import { type EcsTaskStateChangeEvent, FakeEcs } from '../../testkit/fake-ecs';
+import { FakeElbv2 } from '../../testkit/fake-elbv2';
 
 const ecsMock = mockClient(ECSClient);
 const ecs = new ECSClient({ region: 'us-east-1' });

@@ -16,8 +16,8 @@ import {
   ServiceNotFound,
 } from '@aws-sdk/client-servicediscovery';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cloudMapErrors } from './aws-errors';
-import { FakeCloudMap } from './fake-cloudmap';
+import { cloudMapErrors } from '../../testkit/aws-errors';
+import { FakeCloudMap } from '../../testkit/fake-cloudmap';
 
 const sdMock = mockClient(ServiceDiscoveryClient);
 const client = new ServiceDiscoveryClient({ region: 'us-east-1' });

@@ -84,7 +84,7 @@ export type SyncHandler = (event: SQSEvent, context: typeof lambdaContext) => Pr
 export function coldSyncHandler(): SyncHandler {
   let handler: SyncHandler | undefined;
   jest.isolateModules(() => {
-    handler = require('../../functions/sync').handler;
+    handler = require('../functions/sync').handler;
   });
   return handler!;
 }

@@ -4,11 +4,11 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Timing } from '../../lib/aws/backoff';
-import type { AwsClients } from '../../lib/aws/clients';
-import type { Settings } from '../../lib/config/settings';
-import { createEngineDeps } from '../../lib/engine/deps';
-import { silentLog } from '../../lib/observability/log';
+import type { Timing } from '../lib/aws/backoff';
+import type { AwsClients } from '../lib/aws/clients';
+import type { Settings } from '../lib/config/settings';
+import { createEngineDeps } from '../lib/engine/deps';
+import { silentLog } from '../lib/observability/log';
 import { FakeCloudMap } from './fake-cloudmap';
 import { FakeEc2 } from './fake-ec2';
 import { FakeEcs } from './fake-ecs';

@@ -16,8 +16,8 @@ import {
   Route53ServiceException,
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { route53Errors } from './aws-errors';
-import { FakeRoute53 } from './fake-route53';
+import { route53Errors } from '../../testkit/aws-errors';
+import { FakeRoute53 } from '../../testkit/fake-route53';
 
 const r53Mock = mockClient(Route53Client);
 const client = new Route53Client({ region: 'us-east-1' });
