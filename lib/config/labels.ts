@@ -199,6 +199,17 @@ function parseContainer(container: ContainerDefinitionView, ctx: LabelContext, o
 /** Attribute keys come from users: `__proto__` must be an attribute like any other key, never the prototype. */
 const noPrototype = (): Record<string, string> => Object.create(null) as Record<string, string>;
 
+/** What each field parser of one registration needs: its labels, the stack context, and where errors go. */
+interface SpecInput {
+  container: ContainerDefinitionView;
+  raw: RawSettings;
+  ctx: LabelContext;
+  out: ParsedLabels;
+  /** The label a field's value came from (the per-port label when it set the value). */
+  label: (field: string) => string;
+  fail: (field: string, value: string | undefined, reason: string) => void;
+}
+
 function buildSpec(
   container: ContainerDefinitionView,
   id: string,
@@ -220,8 +231,41 @@ function buildSpec(
   const fail = (field: string, value: string | undefined, reason: string) => {
     out.errors.push(new LabelError(c, label(field), value, reason));
   };
+  const input: SpecInput = { container, raw, ctx, out, label, fail };
 
   // Zone first: the name is validated against its domain.
+  const { zoneId, zoneDomain } = parseZone(input);
+  const nameErrorsBefore = out.errors.length;
+  const fqdn = parseName(input, zoneDomain);
+  const port = parsePort(input);
+  const { recordKinds, explicitRecords } = parseRecordKinds(input);
+  if (fqdn !== '' && out.errors.length === nameErrorsBefore && port && recordKinds.includes('SRV'))
+    checkSrvNames(input, fqdn);
+  const ip = parseIp(input);
+  const ttl = parseTtl(input);
+  const cloudMapServiceId = parseCloudMapService(input);
+  const attributes = parseAttributes(input, cloudMapServiceId);
+
+  if (out.errors.length > errorsBefore) return undefined;
+  const spec: RegistrationSpec = {
+    id,
+    containerName: c,
+    zoneId,
+    zoneDomain: zoneDomain!,
+    fqdn,
+    recordKinds,
+    explicitRecords,
+    port,
+    ip,
+    ttl,
+    cloudMapServiceId,
+    attributes,
+  };
+  labelsOf.set(spec, label);
+  return spec;
+}
+
+function parseZone({ raw, ctx, fail }: SpecInput): { zoneId: string; zoneDomain: string | undefined } {
   const zoneId = raw.fields.zone?.trim().replace(/^\/?hostedzone\//, '') || ctx.settings.hostedZoneIds[0]!;
   const zoneDomain = ctx.zoneDomains.get(zoneId);
   if (!ctx.settings.hostedZoneIds.includes(zoneId)) {
@@ -233,87 +277,99 @@ function buildSpec(
   } else if (!zoneDomain) {
     fail('zone', raw.fields.zone ?? zoneId, 'the domain of this hosted zone could not be read');
   }
+  return { zoneId, zoneDomain };
+}
 
-  let fqdn = '';
-  const nameErrorsBefore = out.errors.length;
+/** The name as an absolute, normalised FQDN; '' when it is unusable (the reason is reported). */
+function parseName({ raw, fail }: SpecInput, zoneDomain: string | undefined): string {
   const rawName = (raw.fields.name ?? '').trim();
   if (rawName === '') fail('name', raw.fields.name, 'must not be empty');
   else if (rawName.includes('*')) fail('name', rawName, 'wildcards are not allowed');
-  else if (zoneDomain) {
-    const absolute = rawName.endsWith('.');
-    fqdn = normaliseName(absolute ? rawName : `${rawName}.${zoneDomain}`);
-    const problem = hostNameProblem(fqdn);
-    const domain = normaliseName(zoneDomain).replace(/\.$/, '');
-    const lower = rawName.toLowerCase();
-    if (!absolute && (lower === domain || lower.endsWith(`.${domain}`))) {
-      // `rel.example.com` in zone example.com would become rel.example.com.example.com.: almost never what was meant.
-      const rel = lower === domain ? '' : rawName.slice(0, rawName.length - domain.length - 1);
-      fail(
-        'name',
-        rawName,
-        `ends with the zone's domain ${domain} but has no trailing dot: write "${rawName}." for that absolute name${rel ? ` or "${rel}" relative to the zone` : ''}`,
-      );
-    } else if (absolute && !isWithinZone(fqdn, zoneDomain))
-      fail('name', rawName, `"${fqdn}" is outside the zone ${zoneDomain}`);
-    else if (reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL))
-      fail('name', rawName, reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL)!);
-    else if (fqdn === zoneDomain) fail('name', rawName, 'names the zone apex; use a name inside the zone');
-    else if (problem) fail('name', rawName, `the name "${fqdn}" ${problem}`);
-  }
+  if (rawName === '' || rawName.includes('*') || !zoneDomain) return '';
+  const absolute = rawName.endsWith('.');
+  const fqdn = normaliseName(absolute ? rawName : `${rawName}.${zoneDomain}`);
+  const problem = hostNameProblem(fqdn);
+  const domain = normaliseName(zoneDomain).replace(/\.$/, '');
+  const lower = rawName.toLowerCase();
+  if (!absolute && (lower === domain || lower.endsWith(`.${domain}`))) {
+    // `rel.example.com` in zone example.com would become rel.example.com.example.com.: almost never what was meant.
+    const rel = lower === domain ? '' : rawName.slice(0, rawName.length - domain.length - 1);
+    fail(
+      'name',
+      rawName,
+      `ends with the zone's domain ${domain} but has no trailing dot: write "${rawName}." for that absolute name${rel ? ` or "${rel}" relative to the zone` : ''}`,
+    );
+  } else if (absolute && !isWithinZone(fqdn, zoneDomain))
+    fail('name', rawName, `"${fqdn}" is outside the zone ${zoneDomain}`);
+  else if (reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL))
+    fail('name', rawName, reservedNameProblem(fqdn, zoneDomain, OWNERSHIP_LABEL)!);
+  else if (fqdn === zoneDomain) fail('name', rawName, 'names the zone apex; use a name inside the zone');
+  else if (problem) fail('name', rawName, `the name "${fqdn}" ${problem}`);
+  return fqdn;
+}
 
-  let port: PortMappingView | undefined;
+function parsePort({ container, raw, fail }: SpecInput): PortMappingView | undefined {
   const rawPort = raw.fields.port?.trim();
-  if (rawPort !== undefined && rawPort !== '') {
-    port = /^\d+$/.test(rawPort)
-      ? container.portMappings.find((p) => p.containerPort === Number(rawPort))
-      : container.portMappings.find((p) => p.name === rawPort);
-    if (!port) {
-      const known = container.portMappings.map(
-        (p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`,
-      );
-      fail('port', rawPort, `is not a port mapping of the container (it has: ${known.join(', ') || 'none'})`);
-    }
-  } else {
-    port = container.portMappings[0];
+  if (rawPort === undefined || rawPort === '') return container.portMappings[0];
+  const port = /^\d+$/.test(rawPort)
+    ? container.portMappings.find((p) => p.containerPort === Number(rawPort))
+    : container.portMappings.find((p) => p.name === rawPort);
+  if (!port) {
+    const known = container.portMappings.map((p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`);
+    fail('port', rawPort, `is not a port mapping of the container (it has: ${known.join(', ') || 'none'})`);
   }
+  return port;
+}
 
-  let recordKinds: RecordKind[] = ['A', 'AAAA', 'SRV'];
-  const explicitRecords = raw.fields.records !== undefined;
-  if (explicitRecords) {
-    const items = raw.fields
-      .records!.split(',')
-      .map((s) => s.trim().toUpperCase())
-      .filter(Boolean);
-    const bad = items.filter((s) => !(RECORD_KINDS as readonly string[]).includes(s));
-    if (items.length === 0) fail('records', raw.fields.records, 'must list at least one of A, AAAA, SRV');
-    else if (bad.length > 0)
-      fail('records', raw.fields.records, `unknown record type ${bad.join(', ')}; allowed: A, AAAA, SRV`);
-    recordKinds = [...new Set(items)].filter((s): s is RecordKind => (RECORD_KINDS as readonly string[]).includes(s));
-    // A port label that names no mapping is reported as such; this is for a container without any mapping.
-    if (recordKinds.includes('SRV') && container.portMappings.length === 0)
-      fail('records', raw.fields.records, 'SRV needs a port, and the container has no port mapping');
-  }
-  const nameValid = fqdn !== '' && out.errors.length === nameErrorsBefore;
-  if (nameValid && port && recordKinds.includes('SRV')) {
-    const firstLabel = fqdn.slice(0, fqdn.indexOf('.'));
-    if (Buffer.byteLength(fqdn) + SRV_TARGET_PREFIX_BYTES > 255) {
-      fail('name', rawName, `is too long for SRV targets (<task-id>.${fqdn} would exceed 255 bytes)`);
-    } else if (Buffer.byteLength(firstLabel) + 1 > MAX_LABEL_BYTES) {
-      fail('name', rawName, `its first label is too long for the SRV name _${firstLabel} (at most 62 bytes)`);
-    }
-  }
+function parseRecordKinds({ container, raw, fail }: SpecInput): {
+  recordKinds: RecordKind[];
+  explicitRecords: boolean;
+} {
+  if (raw.fields.records === undefined) return { recordKinds: ['A', 'AAAA', 'SRV'], explicitRecords: false };
+  const items = raw.fields.records
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  const bad = items.filter((s) => !(RECORD_KINDS as readonly string[]).includes(s));
+  if (items.length === 0) fail('records', raw.fields.records, 'must list at least one of A, AAAA, SRV');
+  else if (bad.length > 0)
+    fail('records', raw.fields.records, `unknown record type ${bad.join(', ')}; allowed: A, AAAA, SRV`);
+  const recordKinds = [...new Set(items)].filter((s): s is RecordKind =>
+    (RECORD_KINDS as readonly string[]).includes(s),
+  );
+  // A port label that names no mapping is reported as such; this is for a container without any mapping.
+  if (recordKinds.includes('SRV') && container.portMappings.length === 0)
+    fail('records', raw.fields.records, 'SRV needs a port, and the container has no port mapping');
+  return { recordKinds, explicitRecords: true };
+}
 
+/** The SRV record and its per-task targets derive longer names from the registration name: they must fit too. */
+function checkSrvNames({ raw, fail }: SpecInput, fqdn: string): void {
+  const rawName = (raw.fields.name ?? '').trim();
+  const firstLabel = fqdn.slice(0, fqdn.indexOf('.'));
+  if (Buffer.byteLength(fqdn) + SRV_TARGET_PREFIX_BYTES > 255) {
+    fail('name', rawName, `is too long for SRV targets (<task-id>.${fqdn} would exceed 255 bytes)`);
+  } else if (Buffer.byteLength(firstLabel) + 1 > MAX_LABEL_BYTES) {
+    fail('name', rawName, `its first label is too long for the SRV name _${firstLabel} (at most 62 bytes)`);
+  }
+}
+
+function parseIp({ raw, fail }: SpecInput): 'private' | 'public' {
   const ip = (raw.fields.ip ?? 'private').trim().toLowerCase();
-  if (ip !== 'private' && ip !== 'public') fail('ip', raw.fields.ip, 'must be "private" or "public"');
+  if (ip === 'private' || ip === 'public') return ip;
+  fail('ip', raw.fields.ip, 'must be "private" or "public"');
+  return 'private';
+}
 
-  let ttl = ctx.settings.defaultTtl;
-  if (raw.fields.ttl !== undefined) {
-    const t = raw.fields.ttl.trim();
-    if (!/^\d+$/.test(t) || Number(t) > 2_147_483_647)
-      fail('ttl', raw.fields.ttl, 'must be an integer number of seconds between 0 and 2147483647');
-    else ttl = Number(t);
-  }
+function parseTtl({ raw, ctx, fail }: SpecInput): number {
+  if (raw.fields.ttl === undefined) return ctx.settings.defaultTtl;
+  const t = raw.fields.ttl.trim();
+  if (/^\d+$/.test(t) && Number(t) <= 2_147_483_647) return Number(t);
+  fail('ttl', raw.fields.ttl, 'must be an integer number of seconds between 0 and 2147483647');
+  return ctx.settings.defaultTtl;
+}
 
+function parseCloudMapService({ raw, ctx, fail }: SpecInput): string | undefined {
   const cloudMapServiceId = raw.fields['cloudmap-service']?.trim() || undefined;
   if (cloudMapServiceId && !ctx.settings.cloudMapServiceIds.includes(cloudMapServiceId)) {
     fail(
@@ -324,24 +380,16 @@ function buildSpec(
         : `is not one of REGISTRAR_CLOUDMAP_SERVICE_IDS (${ctx.settings.cloudMapServiceIds.join(', ')})`,
     );
   }
+  return cloudMapServiceId;
+}
 
+function parseAttributes(input: SpecInput, cloudMapServiceId: string | undefined): Record<string, string> {
+  const { raw, out, label, fail } = input;
   const attributes: Record<string, string> = {};
   let attrChars = 0;
   for (const [key, value] of Object.entries(raw.attrs)) {
-    const l = `attr.${key}`;
-    if (!ATTRIBUTE_KEY.test(key) || key.length > 255)
-      fail(l, value, 'attribute keys are 1-255 printable ASCII characters without spaces');
-    else if (key.startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key))
-      fail(l, value, `${key} is set by the registrar and cannot be overridden`);
-    else if (key === '__proto__' || key === 'constructor' || key === 'prototype')
-      out.warnings.push(`container "${c}": label ${label(l)}: "${key}" is not accepted as an attribute key; ignored`);
-    else if (key.toUpperCase().startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key.toUpperCase()))
-      out.warnings.push(
-        `container "${c}": label ${label(l)}: "${key}" differs from the registrar's own attribute ${key.toUpperCase()} only in case, which readers confuse; ignored`,
-      );
-    else if (value.length > 1024)
-      fail(l, `${value.slice(0, 40)}...`, `attribute values are at most 1,024 characters (got ${value.length})`);
-    else attributes[key] = value;
+    const accepted = acceptAttribute(input, key, value);
+    if (accepted) attributes[key] = value;
     attrChars += key.length + value.length;
   }
   if (Object.keys(raw.attrs).length > MAX_CUSTOM_ATTRIBUTES) {
@@ -355,27 +403,30 @@ function buildSpec(
   if (attrChars > 4_000) fail('attr.*', undefined, `custom attributes total ${attrChars} characters; at most 4,000`);
   if (Object.keys(raw.attrs).length > 0 && !cloudMapServiceId) {
     out.warnings.push(
-      `container "${c}": ${label('attr.*')} labels have no effect without ${label('cloudmap-service')}`,
+      `container "${input.container.name}": ${label('attr.*')} labels have no effect without ${label('cloudmap-service')}`,
     );
   }
+  return attributes;
+}
 
-  if (out.errors.length > errorsBefore) return undefined;
-  const spec: RegistrationSpec = {
-    id,
-    containerName: c,
-    zoneId,
-    zoneDomain: zoneDomain!,
-    fqdn,
-    recordKinds,
-    explicitRecords,
-    port,
-    ip: ip as 'private' | 'public',
-    ttl,
-    cloudMapServiceId,
-    attributes,
-  };
-  labelsOf.set(spec, label);
-  return spec;
+/** Checks one custom attribute; true when it is accepted (an error or a warning is reported otherwise). */
+function acceptAttribute({ container, out, label, fail }: SpecInput, key: string, value: string): boolean {
+  const l = `attr.${key}`;
+  const c = container.name;
+  if (!ATTRIBUTE_KEY.test(key) || key.length > 255)
+    fail(l, value, 'attribute keys are 1-255 printable ASCII characters without spaces');
+  else if (key.startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key))
+    fail(l, value, `${key} is set by the registrar and cannot be overridden`);
+  else if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+    out.warnings.push(`container "${c}": label ${label(l)}: "${key}" is not accepted as an attribute key; ignored`);
+  else if (key.toUpperCase().startsWith('AWS_') || RESERVED_ATTRIBUTES.has(key.toUpperCase()))
+    out.warnings.push(
+      `container "${c}": label ${label(l)}: "${key}" differs from the registrar's own attribute ${key.toUpperCase()} only in case, which readers confuse; ignored`,
+    );
+  else if (value.length > 1024)
+    fail(l, `${value.slice(0, 40)}...`, `attribute values are at most 1,024 characters (got ${value.length})`);
+  else return true;
+  return false;
 }
 
 /** The label each field of a spec came from, for errors reported after the spec was built. */
