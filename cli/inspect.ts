@@ -6,6 +6,7 @@ import { taskDefinitionView } from '../lib/aws/ecs-reader';
 import { type LabelContext, parseRegistrationSpecs } from '../lib/config/labels';
 import { parseServiceTags } from '../lib/config/service-tags';
 import { loadSettings, SETTINGS_VARIABLES, type Settings } from '../lib/config/settings';
+import { isObject, type Json } from '../lib/domain/json';
 import { parseSetIdentifier } from '../lib/domain/ownership';
 import type { DnsRecord } from '../lib/domain/records';
 import type { createEngineDeps } from '../lib/engine/deps';
@@ -13,8 +14,6 @@ import { defaultOwnedRecordSubject, ownedInstanceSubject } from '../lib/plan/pla
 import { InputFileError, UsageError } from './errors';
 
 type Deps = ReturnType<typeof createEngineDeps>;
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A file's text, or an InputFileError naming the file and why it cannot be read. */
 export function readTextFile(file: string): string {

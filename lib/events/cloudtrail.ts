@@ -1,3 +1,4 @@
+import { isObject, type Json } from '../domain/json';
 import { parseEcsArn } from './arn';
 import { InvalidEventError } from './errors';
 
@@ -34,55 +35,69 @@ export interface ServiceEventFact {
 
 export type CloudTrailParse = { kind: 'service'; fact: ServiceEventFact } | { kind: 'ignored'; reason: string };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Parses the `detail` of an `AWS API Call via CloudTrail` event from aws.ecs. */
 export function parseCloudTrailServiceEvent(event: Json): CloudTrailParse {
   const detail = event.detail;
   if (!isObject(detail)) throw new InvalidEventError('detail', 'must be an object (a CloudTrail record)');
-  if (detail.eventSource !== ECS_EVENT_SOURCE) {
-    return {
-      kind: 'ignored',
-      reason: `eventSource "${String(detail.eventSource).slice(0, 60)}" is not ${ECS_EVENT_SOURCE}`,
-    };
-  }
-  const eventName = detail.eventName;
-  if (typeof eventName !== 'string') throw new InvalidEventError('detail.eventName', 'must be a string');
-  if (!(SERVICE_EVENT_NAMES as readonly string[]).includes(eventName)) {
-    return { kind: 'ignored', reason: `ECS API call ${eventName.slice(0, 60)} is not handled` };
-  }
-  if (detail.errorCode !== undefined && detail.errorCode !== null) {
-    return {
-      kind: 'ignored',
-      reason: `${eventName} failed (errorCode ${String(detail.errorCode).slice(0, 80)}): it changed nothing`,
-    };
-  }
+  const ignored = ignoredReason(detail);
+  if (ignored) return { kind: 'ignored', reason: ignored };
+  const name = detail.eventName as ServiceEventName;
   const request = detail.requestParameters;
   if (!isObject(request)) {
-    throw new InvalidEventError('detail.requestParameters', `must be an object on a successful ${eventName}`);
+    throw new InvalidEventError('detail.requestParameters', `must be an object on a successful ${name}`);
   }
-  const name = eventName as ServiceEventName;
+  const requested = requestedService(name, request);
+  // The response, when present, is what ECS did: it must agree with the request.
+  const response = detail.responseElements;
+  const service = isObject(response) && isObject(response.service) ? response.service : undefined;
+  const clusterName = service ? agreeWithResponse(service, requested) : requested.clusterName;
 
-  // The service, from the request: a name (CreateService) or a name or ARN (UpdateService, DeleteService).
+  const fact: ServiceEventFact = {
+    eventName: name,
+    clusterName: clusterName ?? DEFAULT_CLUSTER,
+    serviceName: requested.serviceName,
+  };
+  const eventTime = typeof detail.eventTime === 'string' ? detail.eventTime : event.time;
+  if (typeof eventTime === 'string') fact.eventTime = eventTime;
+  if (typeof detail.eventID === 'string') fact.eventId = detail.eventID;
+  if (name === 'CreateService') {
+    const tags =
+      parseTags(request.tags, 'detail.requestParameters.tags') ??
+      (service ? parseTags(service.tags, 'detail.responseElements.service.tags') : undefined);
+    if (tags) fact.requestTags = tags;
+  }
+  return { kind: 'service', fact };
+}
+
+/** Why a CloudTrail record changes no service the registrar tracks; undefined for one it handles. */
+function ignoredReason(detail: Json): string | undefined {
+  if (detail.eventSource !== ECS_EVENT_SOURCE)
+    return `eventSource "${String(detail.eventSource).slice(0, 60)}" is not ${ECS_EVENT_SOURCE}`;
+  const eventName = detail.eventName;
+  if (typeof eventName !== 'string') throw new InvalidEventError('detail.eventName', 'must be a string');
+  if (!(SERVICE_EVENT_NAMES as readonly string[]).includes(eventName))
+    return `ECS API call ${eventName.slice(0, 60)} is not handled`;
+  if (detail.errorCode !== undefined && detail.errorCode !== null)
+    return `${eventName} failed (errorCode ${String(detail.errorCode).slice(0, 80)}): it changed nothing`;
+  return undefined;
+}
+
+/** The service and cluster the request names; a service ARN's cluster must agree with the request's cluster. */
+function requestedService(name: ServiceEventName, request: Json): { serviceName: string; clusterName?: string } {
+  // A name (CreateService) or a name or ARN (UpdateService, DeleteService).
   let serviceName: string;
   let clusterFromServiceArn: string | undefined;
   if (name === 'CreateService') {
     serviceName = plainName(request.serviceName, 'detail.requestParameters.serviceName', 'service');
+  } else if (typeof request.service === 'string' && request.service.startsWith('arn:')) {
+    const arn = parseEcsArn(request.service, 'detail.requestParameters.service', 'service');
+    serviceName = arn.id;
+    clusterFromServiceArn = arn.cluster;
   } else {
-    const field = 'detail.requestParameters.service';
-    const value = request.service;
-    if (typeof value === 'string' && value.startsWith('arn:')) {
-      const arn = parseEcsArn(value, field, 'service');
-      serviceName = arn.id;
-      clusterFromServiceArn = arn.cluster;
-    } else {
-      serviceName = plainName(value, field, 'service');
-    }
+    serviceName = plainName(request.service, 'detail.requestParameters.service', 'service');
   }
-
-  // The cluster, from the request; an ARN's cluster must agree with it.
   let clusterName: string | undefined;
   const requestCluster = request.cluster;
   if (requestCluster !== undefined && requestCluster !== null && requestCluster !== '') {
@@ -98,52 +113,43 @@ export function parseCloudTrailServiceEvent(event: Json): CloudTrailParse {
       `names cluster "${clusterFromServiceArn}" but requestParameters.cluster is "${clusterName}"`,
     );
   }
-  clusterName ??= clusterFromServiceArn;
+  return { serviceName, clusterName: clusterName ?? clusterFromServiceArn };
+}
 
-  // The response, when present, is what ECS did: it must agree with the request.
-  const response = detail.responseElements;
-  const service = isObject(response) && isObject(response.service) ? response.service : undefined;
-  if (service) {
-    const prefix = 'detail.responseElements.service';
-    if (service.serviceArn !== undefined && service.serviceArn !== null) {
-      const arn = parseEcsArn(service.serviceArn, `${prefix}.serviceArn`, 'service');
-      if (arn.id !== serviceName) {
-        throw new InvalidEventError(
-          `${prefix}.serviceArn`,
-          `names service "${arn.id}" but the request names "${serviceName}"`,
-        );
-      }
-      if (arn.cluster && clusterName && arn.cluster !== clusterName) {
-        throw new InvalidEventError(
-          `${prefix}.serviceArn`,
-          `names cluster "${arn.cluster}" but the request names "${clusterName}"`,
-        );
-      }
-      clusterName ??= arn.cluster;
+/** Checks `responseElements.service` against the request; returns the cluster, completed from the response. */
+function agreeWithResponse(
+  service: Json,
+  requested: { serviceName: string; clusterName?: string },
+): string | undefined {
+  const prefix = 'detail.responseElements.service';
+  let clusterName = requested.clusterName;
+  if (service.serviceArn !== undefined && service.serviceArn !== null) {
+    const arn = parseEcsArn(service.serviceArn, `${prefix}.serviceArn`, 'service');
+    if (arn.id !== requested.serviceName) {
+      throw new InvalidEventError(
+        `${prefix}.serviceArn`,
+        `names service "${arn.id}" but the request names "${requested.serviceName}"`,
+      );
     }
-    if (service.clusterArn !== undefined && service.clusterArn !== null) {
-      const cluster = parseEcsArn(service.clusterArn, `${prefix}.clusterArn`, 'cluster').id;
-      if (clusterName && cluster !== clusterName) {
-        throw new InvalidEventError(
-          `${prefix}.clusterArn`,
-          `names cluster "${cluster}" but the request names "${clusterName}"`,
-        );
-      }
-      clusterName ??= cluster;
+    if (arn.cluster && clusterName && arn.cluster !== clusterName) {
+      throw new InvalidEventError(
+        `${prefix}.serviceArn`,
+        `names cluster "${arn.cluster}" but the request names "${clusterName}"`,
+      );
     }
+    clusterName ??= arn.cluster;
   }
-
-  const fact: ServiceEventFact = { eventName: name, clusterName: clusterName ?? DEFAULT_CLUSTER, serviceName };
-  const eventTime = typeof detail.eventTime === 'string' ? detail.eventTime : event.time;
-  if (typeof eventTime === 'string') fact.eventTime = eventTime;
-  if (typeof detail.eventID === 'string') fact.eventId = detail.eventID;
-  if (name === 'CreateService') {
-    const tags =
-      parseTags(request.tags, 'detail.requestParameters.tags') ??
-      (service ? parseTags(service.tags, 'detail.responseElements.service.tags') : undefined);
-    if (tags) fact.requestTags = tags;
+  if (service.clusterArn !== undefined && service.clusterArn !== null) {
+    const cluster = parseEcsArn(service.clusterArn, `${prefix}.clusterArn`, 'cluster').id;
+    if (clusterName && cluster !== clusterName) {
+      throw new InvalidEventError(
+        `${prefix}.clusterArn`,
+        `names cluster "${cluster}" but the request names "${clusterName}"`,
+      );
+    }
+    clusterName ??= cluster;
   }
-  return { kind: 'service', fact };
+  return clusterName;
 }
 
 function plainName(value: unknown, field: string, what: string): string {

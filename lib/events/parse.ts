@@ -1,3 +1,4 @@
+import { isObject } from '../domain/json';
 import { CLOUDTRAIL_DETAIL_TYPE, parseCloudTrailServiceEvent, type ServiceEventFact } from './cloudtrail';
 import { InvalidEventError } from './errors';
 import { parseTaskFact, type TaskFact } from './task-fact';
@@ -16,9 +17,6 @@ export type ParsedEvent =
   | { kind: 'task'; id: string; fact: TaskFact; eventId?: string }
   | { kind: 'service'; id: string; fact: ServiceEventFact; eventId?: string }
   | { kind: 'ignored'; id: string; reason: string };
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses one EventBridge event, raw or as an SQS body. Unknown detail-types and non-ECS sources are `ignored` (ECS adds

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isObject } from '../domain/json';
 import { parseEcsArn } from './arn';
 import { InvalidEventError } from './errors';
 
@@ -83,10 +84,6 @@ export function taskPhase(fact: Pick<TaskFact, 'lastStatus' | 'desiredStatus'>):
   if (fact.desiredStatus === 'STOPPED' || past) return 'stopping';
   return fact.lastStatus === 'RUNNING' ? 'running' : 'starting';
 }
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Normalises a task from an event `detail` (source 'event') or a DescribeTasks `Task` (source 'api').
