@@ -9,6 +9,7 @@ import { loadSettings, SETTINGS_VARIABLES, type Settings } from '../lib/config/s
 import { isObject, type Json } from '../lib/domain/json';
 import { parseSetIdentifier } from '../lib/domain/ownership';
 import type { DnsRecord } from '../lib/domain/records';
+import { isServiceSubject, isTaskSubject } from '../lib/domain/subject';
 import type { createEngineDeps } from '../lib/engine/deps';
 import { defaultOwnedRecordSubject, ownedInstanceSubject } from '../lib/plan/plan';
 import { InputFileError, UsageError } from './errors';
@@ -263,8 +264,8 @@ export async function status(deps: Deps, zoneFilter: string | undefined): Promis
     });
     report.cloudMap.push({ serviceId, instances, foreign: all.length - instances.length });
   }
-  report.tasks = [...subjects].filter((s) => s.startsWith('task:')).length;
-  report.services = [...subjects].filter((s) => s.startsWith('service:')).length;
+  report.tasks = [...subjects].filter(isTaskSubject).length;
+  report.services = [...subjects].filter(isServiceSubject).length;
   return report;
 }
 

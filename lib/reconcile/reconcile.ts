@@ -3,6 +3,7 @@ import { DeadlineExceededError, deadlinePassed, withDeadline } from '../aws/dead
 import { AwsReadError } from '../aws/errors';
 import { isTaskClaimRecord } from '../domain/claims';
 import { type DnsRecord, instanceKey, recordKey } from '../domain/records';
+import { parseSubject, taskIdOfSubject } from '../domain/subject';
 import { type AppliedChange, applyPlan } from '../engine/apply';
 import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
@@ -162,16 +163,20 @@ async function reconcileRun(
 ): Promise<ReconcileReport> {
   const started = deps.now();
   const callsBefore = counter ? { ...counter.toJSON() } : {};
-  const dryRun = !!request.dryRun;
-  const forced = !!request.force;
-  const owner = deps.settings.ownerId;
   const region = (await deps.ecs.region()) ?? 'unknown';
-
   const served = await servedClusters(deps);
   const clusters = selectClusters(request, served);
-  const base = { dryRun, forced, region, clusters, started, callsBefore, counter };
+  const base: RunBase = {
+    dryRun: !!request.dryRun,
+    forced: !!request.force,
+    region,
+    clusters,
+    started,
+    callsBefore,
+    counter,
+  };
   const absent = deps.settings.clusters.length > 0 ? (await deps.ecs.checkClusters(clusters)).absent : [];
-  if (absent.length > 0 && !forced) {
+  if (absent.length > 0 && !base.forced) {
     const names = absent.map((a) => `${a.cluster} (${a.reason})`).join(', ');
     return refusedBeforePlanning(
       base,
@@ -179,14 +184,69 @@ async function reconcileRun(
       `the cluster filter names clusters ECS does not have in ${region}: ${names}. Check REGISTRAR_CLUSTERS (or --cluster) and AWS_REGION; nothing was planned or deleted`,
     );
   }
-
   // 1. Current state first (see above).
+  const current = await readOwned(deps, region, served);
+  const refusal = foreignRegionRefusal(current.owned, region, deps.settings.ownerId);
+  if (refusal && !base.forced) return refusedBeforePlanning(base, deps, refusal);
+  // 2. ECS: every running task of the clusters in scope, then a positive answer for each owned task not among them.
+  const judged = await judgeOwned(deps, { clusters, served, owned: current.owned, region, forced: base.forced });
+  // 3. Desired state.
+  const wanted = await desireAll(deps, judged, clusters, current.owned);
+  // 4. Plan over everything owned that this run may judge, and the guards.
+  const plan = planChanges({
+    owner: deps.settings.ownerId,
+    desired: wanted.desired,
+    current: current.endpoints,
+    inScope: (s) => !wanted.keep.has(s),
+    policy: deps.settings.namePolicy,
+    mode: deps.settings.mode,
+  });
+  const clusterOf = (subject: string): string | undefined => {
+    const taskId = taskIdOfSubject(subject);
+    return current.owned.get(subject)?.cluster ?? (taskId ? judged.running.get(taskId)?.clusterName : undefined);
+  };
+  const guard = guardRefusal(plan, current.owned, clusterOf, deps);
+  // 5. Apply, then look at ECS again.
+  const applied = await applyAndLook(plan, wanted.withSpecs, judged, deps, base.dryRun || (!!guard && !base.forced));
+  const report = buildReport(base, deps, {
+    plan,
+    changes: applied.changes,
+    refusal: guard,
+    problems: wanted.problems,
+    judged,
+    stoppedAtDeadline: applied.stoppedAtDeadline,
+    entriesOf: (subject) => current.owned.get(subject)?.entries ?? 0,
+    owned: { records: current.records, instances: current.instances },
+    desired: {
+      records: wanted.desired.records.length,
+      instances: wanted.desired.instances.length,
+      runningTasks: wanted.withSpecs.length,
+    },
+  });
+  deps.log.info('reconcile finished', {
+    outcome: report.outcome,
+    drift: report.drift,
+    counts: report.counts,
+    conflicts: plan.conflicts.length,
+    held: report.held.length,
+    outsideView: report.outsideView.length,
+    refusal: guard,
+  });
+  return report;
+}
+
+/** What the registrar holds in the zones and Cloud Map services, and which of it this owner owns, by subject. */
+async function readOwned(
+  deps: EngineDeps,
+  region: string,
+  served: string[],
+): Promise<{ endpoints: EndpointSet; owned: Map<string, OwnedSubject>; records: number; instances: number }> {
+  const owner = deps.settings.ownerId;
   const records: DnsRecord[] = [];
   for (const zoneId of deps.settings.hostedZoneIds) records.push(...(await deps.route53Reader.listZone(zoneId)));
   const instances = (
     await Promise.all(deps.settings.cloudMapServiceIds.map((id) => deps.cloudMapReader.instances(id)))
   ).flat();
-  const current: EndpointSet = { records, instances };
   // With the records read, alias records are recognised through their ownership records (service-ownership.ts).
   const ownedSubject = defaultOwnedRecordSubject(owner, records);
   const ownedRecords = records.filter((r) => ownedSubject(r));
@@ -199,20 +259,36 @@ async function reconcileRun(
     subjectOf: ownedSubject,
     knownClusters: served,
   });
+  return {
+    endpoints: { records, instances },
+    owned,
+    records: ownedRecords.length,
+    instances: ownedInstances.length,
+  };
+}
+
+function foreignRegionRefusal(owned: Map<string, OwnedSubject>, region: string, owner: string): string | undefined {
   const foreignRegions = [...regionsOf(owned.values())].filter(([r]) => r !== region);
-  if (foreignRegions.length > 0 && !forced) {
-    const list = foreignRegions.map(([r, n]) => `${n} in ${r}`).join(', ');
-    return refusedBeforePlanning(
-      base,
-      deps,
-      `owner "${owner}" has entries recorded for tasks in another Region than this run's (${region}): ${list}. Set AWS_REGION to the Region the tasks run in; if stacks in several Regions share these zones, give each its own REGISTRAR_OWNER_ID. Nothing was planned or deleted`,
-    );
-  }
+  if (foreignRegions.length === 0) return undefined;
+  const list = foreignRegions.map(([r, n]) => `${n} in ${r}`).join(', ');
+  return `owner "${owner}" has entries recorded for tasks in another Region than this run's (${region}): ${list}. Set AWS_REGION to the Region the tasks run in; if stacks in several Regions share these zones, give each its own REGISTRAR_OWNER_ID. Nothing was planned or deleted`;
+}
 
-  // 2. ECS: every running task of the clusters in scope, then a positive answer for each owned task not among them.
-  const judged = await judgeOwned(deps, { clusters, served, owned, region, forced });
-
-  // 3. Desired state.
+/**
+ * The desired state of every running task and service in scope, and the owned subjects the plan must keep as they
+ * are: held, outside the view, incomplete, services not judged, and tasks neither running nor positively gone.
+ */
+async function desireAll(
+  deps: EngineDeps,
+  judged: Judgement,
+  clusters: string[],
+  owned: Map<string, OwnedSubject>,
+): Promise<{
+  desired: DesiredState;
+  withSpecs: { fact: TaskFact; specs: TaskSpecs }[];
+  problems: { subject: string; message: string }[];
+  keep: Set<string>;
+}> {
   const problems: { subject: string; message: string }[] = [];
   const withSpecs: { fact: TaskFact; specs: TaskSpecs }[] = [];
   for (const fact of judged.running.values()) {
@@ -236,68 +312,45 @@ async function reconcileRun(
   await desireServices(deps, clusters, desired, problems, keep);
   const clusterScope = new Set(clusters);
   for (const s of owned.values()) {
+    const subject = parseSubject(s.subject);
     // Services of clusters outside this run's scope are not this run's to judge either.
-    if (s.subject.startsWith('service:') && (!s.cluster || !clusterScope.has(s.cluster) || !deps.services))
+    if (subject?.kind === 'service' && (!s.cluster || !clusterScope.has(s.cluster) || !deps.services))
       keep.add(s.subject);
     // A task not running and not positively gone is kept: absence from ListTasks alone proves nothing.
-    if (s.subject.startsWith('task:') && !judged.running.has(s.subject.slice(5)) && !judged.gone.has(s.subject))
+    if (subject?.kind === 'task' && !judged.running.has(subject.taskId) && !judged.gone.has(s.subject))
       keep.add(s.subject);
   }
+  return { desired, withSpecs, problems, keep };
+}
 
-  // 4. Plan over everything owned that this run may judge, and the guards.
-  const plan = planChanges({
-    owner,
-    desired,
-    current,
-    inScope: (s) => !keep.has(s),
-    policy: deps.settings.namePolicy,
-    mode: deps.settings.mode,
-  });
-  const clusterOf = (subject: string): string | undefined =>
-    owned.get(subject)?.cluster ?? judged.running.get(subject.slice('task:'.length))?.clusterName;
-  const refusal = guardRefusal(plan, owned, clusterOf, deps);
-
-  // 5. Apply (unless dry, or refused and not forced, or out of time: a plan is applied whole or not started).
+/**
+ * Applies the plan (unless dry, refused and not forced, or out of time: a plan is applied whole or not started), then
+ * the same second look at ECS as the event path (recheck.ts): a task that stopped after our ECS read, whose stop the
+ * sync function applied before our write landed, is withdrawn now instead of at the next run.
+ */
+async function applyAndLook(
+  plan: Plan,
+  withSpecs: { fact: TaskFact; specs: TaskSpecs }[],
+  judged: Judgement,
+  deps: EngineDeps,
+  holdBack: boolean,
+): Promise<{ changes: AppliedChange[]; stoppedAtDeadline?: string }> {
   let stoppedAtDeadline = deadlinePassed()
     ? `the run reached its deadline after planning; the ${plan.changes.length} planned change(s) were not applied`
     : undefined;
-  const applyNow = !dryRun && (!refusal || forced) && !stoppedAtDeadline;
+  const applyNow = !holdBack && !stoppedAtDeadline;
   const changes = await applyPlan(plan, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, !applyNow);
-  // The same second look at ECS as the event path (recheck.ts): a task that stopped after our ECS read, whose stop the
-  // sync function applied before our write landed, is withdrawn now instead of at the next run.
-  if (applyNow && deadlinePassed()) {
+  if (!applyNow) return { changes, stoppedAtDeadline };
+  if (deadlinePassed()) {
     stoppedAtDeadline =
       'the run reached its deadline while applying; the changes it could not finish are reported as failed';
   }
-  if (applyNow) {
-    const look = await withdrawStoppedSinceConfirmed(withSpecs, changes, deps);
-    changes.push(...look.changes);
-    for (const r of look.retry) {
-      judged.held.set(taskSubject(r.item.fact.taskId), r.reason ?? 'could not re-check the task after writing');
-    }
+  const look = await withdrawStoppedSinceConfirmed(withSpecs, changes, deps);
+  changes.push(...look.changes);
+  for (const r of look.retry) {
+    judged.held.set(taskSubject(r.item.fact.taskId), r.reason ?? 'could not re-check the task after writing');
   }
-
-  const report = buildReport(base, deps, {
-    plan,
-    changes,
-    refusal,
-    problems,
-    judged,
-    stoppedAtDeadline,
-    entriesOf: (subject) => owned.get(subject)?.entries ?? 0,
-    owned: { records: ownedRecords.length, instances: ownedInstances.length },
-    desired: { records: desired.records.length, instances: desired.instances.length, runningTasks: withSpecs.length },
-  });
-  deps.log.info('reconcile finished', {
-    outcome: report.outcome,
-    drift: report.drift,
-    counts: report.counts,
-    conflicts: plan.conflicts.length,
-    held: report.held.length,
-    outsideView: report.outsideView.length,
-    refusal,
-  });
-  return report;
+  return { changes, stoppedAtDeadline };
 }
 
 /**
@@ -322,8 +375,8 @@ async function judgeOwned(
   const byCluster = new Map<string, string[]>();
   const unlocated: string[] = [];
   for (const s of ctx.owned.values()) {
-    if (!s.subject.startsWith('task:')) continue;
-    const taskId = s.subject.slice('task:'.length);
+    const taskId = taskIdOfSubject(s.subject);
+    if (!taskId) continue;
     if (j.running.has(taskId) || j.held.has(s.subject)) continue;
     if (s.unlocated) {
       unlocated.push(taskId);
