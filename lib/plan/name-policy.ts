@@ -1,4 +1,5 @@
 import { type Claimant, claimantCluster, claimantMember } from '../domain/claims';
+import type { NameFilter } from './name-filter';
 
 /**
  * Who may register which names (docs/names.md "Name policy"). The planner (plan.ts) applies it on every path, the
@@ -28,6 +29,11 @@ export interface NamePolicy {
   foreignSets: 'refuse' | 'join';
   /** TTL bounds for every record the registrar writes with a TTL (alias records take the load balancer's). */
   ttl?: { min: number; max: number };
+  /**
+   * The stack's view (name-filter.ts): zone and domain include/exclude lists, from their own variables
+   * (REGISTRAR_ZONE_ID_FILTER, ...), not from the policy JSON. Names outside it are neither written nor deleted.
+   */
+  filter?: NameFilter;
 }
 
 export const DEFAULT_NAME_POLICY: NamePolicy = { rules: [], foreignSets: 'refuse' };

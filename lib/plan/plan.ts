@@ -19,6 +19,7 @@ import {
 } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
 import { refusedRegistrations } from './claims';
+import { type NameFilter, outsideView } from './name-filter';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
 /**
@@ -49,6 +50,11 @@ export interface Plan {
   unchanged: number;
   /** Changes the write mode (REGISTRAR_POLICY) held back, with the reason: reported, never applied. */
   skipped?: { change: Change; reason: string }[];
+  /**
+   * Owned records this plan would have deleted but kept because their name is outside the stack's view (zone and
+   * domain filters, name-filter.ts): never deleted, reported with the filter that keeps them.
+   */
+  outsideView?: { subject: string; key: string; reason: string }[];
 }
 
 export interface EndpointSet {
@@ -194,6 +200,8 @@ interface CurrentRecords {
   deleting: Map<string, { record: DnsRecord; subject: string }>;
   /** Every other record, by `zone|name`: they decide what else may be written at their name. */
   stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
+  /** Owned records not desired, kept only because their name is outside the stack's view. */
+  outside: { subject: string; key: string; reason: string }[];
 }
 
 function partitionCurrent(
@@ -208,16 +216,22 @@ function partitionCurrent(
   const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
   const deleting = new Map<string, { record: DnsRecord; subject: string }>();
   const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
+  const outside: CurrentRecords['outside'] = [];
+  const filter: NameFilter | undefined = input.policy?.filter;
   for (const [key, r] of byKey) {
     const subject = subjectOf(r);
     if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
-      deleting.set(key, { record: r, subject });
-      continue;
+      const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
+      if (!why) {
+        deleting.set(key, { record: r, subject });
+        continue;
+      }
+      outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
     const k = `${r.zoneId}|${r.name}`;
     stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
   }
-  return { byKey, deleting, stayingAtName };
+  return { byKey, deleting, stayingAtName, outside };
 }
 
 /** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
@@ -280,11 +294,14 @@ function planRecords(
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
+  if (state.outside.length > 0) plan.outsideView = state.outside;
   for (const d of input.desired.records) {
     const key = recordKey(d);
+    const why = outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
+    const refusal = why ? `${why}: not written (the registrar never writes outside its view)` : undefined;
     const decision = seen.has(key)
       ? { conflict: 'two registrations want the same record' }
-      : decideRecord(d, state, subjectOf, policy, refused.get(registrationKey(d)));
+      : decideRecord(d, state, subjectOf, policy, refusal ?? refused.get(registrationKey(d)));
     seen.add(key);
     if ('change' in decision) plan.changes.push(decision.change);
     else if ('unchanged' in decision) plan.unchanged++;
