@@ -113,6 +113,13 @@ export function loadSettings(env: Env = process.env): Settings {
           `"${zone}" is not one of ${v.hostedZoneIds} (${hostedZoneIds.join(', ')})`,
         );
     }
+    for (const id of rule.cloudMapServices ?? []) {
+      if (!id.includes('*') && !cloudMapServiceIds.includes(id))
+        throw new SettingsError(
+          `${v.namePolicy}.rules[${i}].cloudMapServices`,
+          `"${id}" is not one of ${v.cloudMapServiceIds} (${cloudMapServiceIds.join(', ') || 'none'})`,
+        );
+    }
   }
   const filter = loadNameFilter(env, hostedZoneIds);
   if (filter) namePolicy = { ...namePolicy, filter };

@@ -19,6 +19,7 @@ import {
 } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
 import { contestedLosers, firstClaims, refusedRegistrations } from './claims';
+import { refusedInstances } from './cloudmap-claims';
 import { type NameFilter, outsideView } from './name-filter';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
@@ -471,10 +472,23 @@ function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: 
     // Instances ECS registers itself carry its attributes but no owner mark (aws-facts.md §4).
     if (!i.attributes[OWNER_ATTRIBUTE] && i.attributes.ECS_CLUSTER_NAME !== undefined) ecsManaged.add(i.serviceId);
   }
+  // Claims on Cloud Map services (cloudmap-claims.ts): held by the owned instances that stay after this plan.
+  const wanted = new Set(input.desired.instances.map(instanceKey));
+  const staying = [...current.values()].filter((i) => {
+    const subject = ownedInstanceSubject(input.owner, i);
+    return subject && (wanted.has(instanceKey(i)) || !inScope(subject));
+  });
+  const refused = refusedInstances(input.owner, input.desired.instances, staying, input.policy ?? DEFAULT_NAME_POLICY);
   const desiredKeys = new Set<string>();
   for (const d of input.desired.instances) {
     const key = instanceKey(d);
     const { subject, ...instance } = d;
+    const refusal = refused.get(key);
+    if (refusal) {
+      desiredKeys.add(key);
+      plan.conflicts.push({ provider: 'cloudmap', key, subject, reason: refusal });
+      continue;
+    }
     if (desiredKeys.has(key)) {
       plan.conflicts.push({
         provider: 'cloudmap',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from '../../lib/plan/name-policy';
 import { reconcileOrFail } from '../../lib/reconcile/reconcile';
-import { OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
+import { CLOUDMAP_SERVICE, OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
 import { finalReconcile } from './checks';
 import {
   expectedLines,
@@ -9,6 +9,8 @@ import {
   fcOptions,
   freshWorld,
   NUM_RUNS,
+  OWNER,
+  ownedInstanceLines,
   ownedRecordLines,
   PROPERTY_TIMEOUT_MS,
   type Scenario,
@@ -25,24 +27,34 @@ import {
  * - after every Route 53 change, a name no rule shares has records of one claimant at most (no record of one
  *   claimant joins or replaces another's);
  * - after one reconcile, each wanted name is held, and what is registered is exactly the holders' desired records;
+ * - the Cloud Map service likewise: without a sharing rule for it, instances of one claimant at most, at the end of the
+ *   history and after the reconcile, and then exactly the holder's desired instances;
  * - a second reconcile changes nothing.
  * The oracle computes claimants from the generated scenario, not from the registrar's code.
  */
 const NAMES = ['web', 'api', 'db'] as const;
 
-const policyArb = fc.subarray([...NAMES]).map((shared): { policy: NamePolicy; shared: Set<string> } => ({
-  shared: new Set(shared),
-  policy:
-    shared.length === 0
-      ? DEFAULT_NAME_POLICY
-      : {
-          rules: [
-            { clusters: ['*'], names: shared, share: true },
-            { clusters: ['*'], names: ['*'] },
-          ],
-          foreignSets: 'refuse',
-        },
-}));
+interface Policy {
+  policy: NamePolicy;
+  shared: Set<string>;
+  /** Whether a rule lets every claimant register into the Cloud Map service together. */
+  shareCloudMap: boolean;
+}
+
+const policyArb = fc.tuple(fc.subarray([...NAMES]), fc.boolean()).map(([shared, shareCloudMap]): Policy => {
+  const rules: NamePolicy['rules'] = [];
+  if (shared.length > 0) rules.push({ clusters: ['*'], names: shared, share: true }, { clusters: ['*'], names: ['*'] });
+  if (shareCloudMap) {
+    rules.push({ clusters: ['*'], cloudMapServices: [CLOUDMAP_SERVICE], share: true });
+    // With rules, unmatched names are refused: keep every name open as by default.
+    if (shared.length === 0) rules.push({ clusters: ['*'], names: ['*'] });
+  }
+  return {
+    shared: new Set(shared),
+    shareCloudMap,
+    policy: rules.length === 0 ? DEFAULT_NAME_POLICY : { rules, foreignSets: 'refuse' },
+  };
+});
 
 function claimantOf(sim: Sim, t: TaskHandle): string {
   const familyIndex = t.spec.family % sim.scenario.families.length;
@@ -66,6 +78,19 @@ function holders(sim: Sim): Map<string, Set<string>> {
   return out;
 }
 
+/** Claimants with instances in the Cloud Map service, from the instances and the scenario's tasks. */
+function instanceHolders(sim: Sim): Set<string> {
+  const byId = new Map(sim.tasks.map((t) => [t.id, t]));
+  const out = new Set<string>();
+  for (const i of sim.world.cloudMap.instances(CLOUDMAP_SERVICE)) {
+    if (i.Attributes?.ECS_REGISTRAR_OWNER !== OWNER) continue;
+    const task = byId.get(i.Id ?? '');
+    if (!task) throw new Error(`an instance of no task of the scenario: ${i.Id}`);
+    out.add(claimantOf(sim, task));
+  }
+  return out;
+}
+
 function assertOneClaimantPerName(sim: Sim, shared: Set<string>, when: string): void {
   for (const [name, claimants] of holders(sim)) {
     if (claimants.size > 1 && !shared.has(name.split('|')[1]!)) {
@@ -74,7 +99,7 @@ function assertOneClaimantPerName(sim: Sim, shared: Set<string>, when: string): 
   }
 }
 
-async function claims(scenario: Scenario, policy: NamePolicy, shared: Set<string>): Promise<void> {
+async function claims(scenario: Scenario, { policy, shared, shareCloudMap }: Policy): Promise<void> {
   const world = freshWorld();
   const sim = new Sim(world, scenario, policy);
   const route53 = world.route53;
@@ -91,6 +116,8 @@ async function claims(scenario: Scenario, policy: NamePolicy, shared: Set<string
   await sim.run();
   sim.clearFaults();
   world.cloudMap.settle();
+  // Cloud Map claims: without a sharing rule, one claimant's instances never join another's.
+  if (!shareCloudMap) expect(instanceHolders(sim).size).toBeLessThanOrEqual(1);
 
   const report = await finalReconcile(sim.coldDeps());
   world.cloudMap.settle();
@@ -113,16 +140,24 @@ async function claims(scenario: Scenario, policy: NamePolicy, shared: Set<string
   });
   expect(ownedRecordLines(world)).toEqual(expectedLines({ records: ofHolders, instances: [] }).records);
 
+  // The Cloud Map service: held by one claimant (or shared), and exactly the holders' desired instances.
+  const instanceHeld = instanceHolders(sim);
+  const wantedInstances = expectedState(sim).instances;
+  if (!shareCloudMap) expect(instanceHeld.size).toBeLessThanOrEqual(1);
+  if (wantedInstances.length > 0) expect(instanceHeld.size).toBeGreaterThan(0);
+  const instancesOfHolders = wantedInstances.filter((i) => instanceHeld.has(claimantOf(sim, byId.get(i.id)!)));
+  expect(ownedInstanceLines(world)).toEqual(expectedLines({ records: [], instances: instancesOfHolders }).instances);
+
   const again = await reconcileOrFail({}, sim.coldDeps());
   expect(again.changes).toEqual([]);
 }
 
 describe('property 6: claims', () => {
   test(
-    `two or three claimants per name, random sharing rules: no record of one claimant joins another's without a rule; convergence holds (${NUM_RUNS} runs)`,
+    `two or three claimants per name and per Cloud Map service, random sharing rules: no record or instance of one claimant joins another's without a rule; convergence holds (${NUM_RUNS} runs)`,
     async () => {
       await fc.assert(
-        fc.asyncProperty(scenarioArb(), policyArb, (scenario, { policy, shared }) => claims(scenario, policy, shared)),
+        fc.asyncProperty(scenarioArb(), policyArb, (scenario, policy) => claims(scenario, policy)),
         fcOptions(),
       );
     },
