@@ -4,6 +4,7 @@ import { reconcileOrFail } from '../../lib/reconcile/reconcile';
 import { CLOUDMAP_SERVICE, OTHER_ZONE_ID, ZONE_ID } from '../../testkit/fake-world';
 import { finalReconcile } from './checks';
 import {
+  containerDeps,
   expectedLines,
   expectedState,
   fcOptions,
@@ -29,7 +30,9 @@ import {
  * - after one reconcile, each wanted name is held, and what is registered is exactly the holders' desired records;
  * - the Cloud Map service likewise: without a sharing rule for it, instances of one claimant at most, at the end of the
  *   history and after the reconcile, and then exactly the holder's desired instances;
- * - a second reconcile changes nothing.
+ * - a second reconcile changes nothing;
+ * - zone and domain filters: a name excluded from the start is never written; when every task stops and more names
+ *   leave the view, a forced reconcile deletes every owned record inside the view and none outside it.
  * The oracle computes claimants from the generated scenario, not from the registrar's code.
  */
 const NAMES = ['web', 'api', 'db'] as const;
@@ -39,22 +42,30 @@ interface Policy {
   shared: Set<string>;
   /** Whether a rule lets every claimant register into the Cloud Map service together. */
   shareCloudMap: boolean;
+  /** Names outside the stack's view from the start (REGISTRAR_EXCLUDE_DOMAINS), in both zones. */
+  excluded: Set<string>;
+  /** Names taken out of the view after the history, before a last reconcile with every task stopped. */
+  frozen: Set<string>;
 }
 
-const policyArb = fc.tuple(fc.subarray([...NAMES]), fc.boolean()).map(([shared, shareCloudMap]): Policy => {
-  const rules: NamePolicy['rules'] = [];
-  if (shared.length > 0) rules.push({ clusters: ['*'], names: shared, share: true }, { clusters: ['*'], names: ['*'] });
-  if (shareCloudMap) {
-    rules.push({ clusters: ['*'], cloudMapServices: [CLOUDMAP_SERVICE], share: true });
-    // With rules, unmatched names are refused: keep every name open as by default.
-    if (shared.length === 0) rules.push({ clusters: ['*'], names: ['*'] });
-  }
-  return {
-    shared: new Set(shared),
-    shareCloudMap,
-    policy: rules.length === 0 ? DEFAULT_NAME_POLICY : { rules, foreignSets: 'refuse' },
-  };
-});
+const excludeNames = (names: Iterable<string>): string[] =>
+  [...names].flatMap((n) => [`${n}.example.com.`, `${n}.example.org.`]);
+
+const policyArb = fc
+  .tuple(fc.subarray([...NAMES]), fc.boolean(), fc.subarray([...NAMES], { maxLength: 1 }), fc.subarray([...NAMES]))
+  .map(([shared, shareCloudMap, excluded, frozen]): Policy => {
+    const rules: NamePolicy['rules'] = [];
+    if (shared.length > 0)
+      rules.push({ clusters: ['*'], names: shared, share: true }, { clusters: ['*'], names: ['*'] });
+    if (shareCloudMap) {
+      rules.push({ clusters: ['*'], cloudMapServices: [CLOUDMAP_SERVICE], share: true });
+      // With rules, unmatched names are refused: keep every name open as by default.
+      if (shared.length === 0) rules.push({ clusters: ['*'], names: ['*'] });
+    }
+    const policy: NamePolicy = rules.length === 0 ? { ...DEFAULT_NAME_POLICY } : { rules, foreignSets: 'refuse' };
+    if (excluded.length > 0) policy.filter = { excludeDomains: excludeNames(excluded) };
+    return { shared: new Set(shared), shareCloudMap, policy, excluded: new Set(excluded), frozen: new Set(frozen) };
+  });
 
 function claimantOf(sim: Sim, t: TaskHandle): string {
   const familyIndex = t.spec.family % sim.scenario.families.length;
@@ -91,15 +102,17 @@ function instanceHolders(sim: Sim): Set<string> {
   return out;
 }
 
-function assertOneClaimantPerName(sim: Sim, shared: Set<string>, when: string): void {
+function assertOneClaimantPerName(sim: Sim, { shared, excluded }: Policy, when: string): void {
   for (const [name, claimants] of holders(sim)) {
+    if (excluded.has(name.split('|')[1]!)) throw new Error(`${when}: ${name} is outside the filter, and was written`);
     if (claimants.size > 1 && !shared.has(name.split('|')[1]!)) {
       throw new Error(`${when}: ${name} has records of ${[...claimants].join(' and ')}, and no rule shares it`);
     }
   }
 }
 
-async function claims(scenario: Scenario, { policy, shared, shareCloudMap }: Policy): Promise<void> {
+async function claims(scenario: Scenario, rules: Policy): Promise<void> {
+  const { policy, shareCloudMap } = rules;
   const world = freshWorld();
   const sim = new Sim(world, scenario, policy);
   const route53 = world.route53;
@@ -109,7 +122,7 @@ async function claims(scenario: Scenario, { policy, shared, shareCloudMap }: Pol
     try {
       return await change(input);
     } finally {
-      assertOneClaimantPerName(sim, shared, `after Route 53 change ${++changes}`);
+      assertOneClaimantPerName(sim, rules, `after Route 53 change ${++changes}`);
     }
   };
   sim.injectFaults();
@@ -124,9 +137,10 @@ async function claims(scenario: Scenario, { policy, shared, shareCloudMap }: Pol
   expect(report.rejected).toEqual([]);
 
   const held = holders(sim);
-  const wanted = expectedState(sim).records;
   const byId = new Map(sim.tasks.map((t) => [t.id, t]));
   const taskOf = (setIdentifier: string) => byId.get(setIdentifier.slice(SET_ID_PREFIX.length).split(':')[0]!)!;
+  // Names outside the filter are never written: they are not wanted.
+  const wanted = expectedState(sim).records.filter((r) => !rules.excluded.has(taskOf(r.setIdentifier).family.name));
   for (const r of wanted) {
     // Every wanted name is held by someone after the reconcile.
     expect([nameOf(taskOf(r.setIdentifier)), held.has(nameOf(taskOf(r.setIdentifier)))]).toEqual([
@@ -150,6 +164,42 @@ async function claims(scenario: Scenario, { policy, shared, shareCloudMap }: Pol
 
   const again = await reconcileOrFail({}, sim.coldDeps());
   expect(again.changes).toEqual([]);
+
+  await frozenNamesAreKept(sim, rules);
+}
+
+/**
+ * Every task stops (events lost) and the frozen names leave the view: the reconcile deletes every owned record inside
+ * the view and none outside it, and reports the kept ones' tasks as outside its view.
+ */
+async function frozenNamesAreKept(sim: Sim, rules: Policy): Promise<void> {
+  const { world } = sim;
+  const byId = new Map(sim.tasks.map((t) => [t.id, t]));
+  const taskOfLine = (line: string) => {
+    const setId = line.split(' ').find((w) => w.startsWith(SET_ID_PREFIX));
+    return setId === undefined ? undefined : byId.get(setId.slice(SET_ID_PREFIX.length).split(':')[0]!);
+  };
+  const isFrozen = (line: string) => rules.frozen.has(taskOfLine(line)?.family.name ?? '');
+  const before = ownedRecordLines(world);
+  for (const t of sim.tasks) {
+    try {
+      world.ecs.stopTask(t.arn, { until: 'STOPPED' });
+    } catch {
+      // A task the scenario never launched.
+    }
+  }
+  world.ecs.takeEvents();
+  const filter = { excludeDomains: excludeNames([...rules.excluded, ...rules.frozen]) };
+
+  const report = await reconcileOrFail({ force: true }, containerDeps(world, { ...rules.policy, filter }));
+
+  expect(report.rejected).toEqual([]);
+  expect(ownedRecordLines(world)).toEqual(before.filter(isFrozen));
+  const reported = new Set(report.outsideView.map((o) => o.subject));
+  for (const line of before.filter(isFrozen)) {
+    const subject = `task:${taskOfLine(line)!.id}`;
+    expect([subject, reported.has(subject)]).toEqual([subject, true]);
+  }
 }
 
 describe('property 6: claims', () => {
