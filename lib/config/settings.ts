@@ -1,4 +1,5 @@
 import { OWNER_ID_PATTERN } from '../domain/ownership';
+import { domainProblem, NAME_FILTER_VARIABLES, type NameFilter, normaliseDomain } from '../plan/name-filter';
 import { type NamePolicy, NamePolicyError, parseNamePolicy } from '../plan/name-policy';
 
 /** What the registrar may change (REGISTRAR_POLICY), as external-dns's --policy: docs/names.md "Modes". */
@@ -47,6 +48,7 @@ export const SETTINGS_VARIABLES = {
   maxDeletePercent: 'REGISTRAR_MAX_DELETE_PERCENT',
   namePolicy: 'REGISTRAR_NAME_POLICY',
   mode: 'REGISTRAR_POLICY',
+  ...NAME_FILTER_VARIABLES,
 } as const;
 
 export const DEFAULT_TTL = 60;
@@ -111,7 +113,16 @@ export function loadSettings(env: Env = process.env): Settings {
           `"${zone}" is not one of ${v.hostedZoneIds} (${hostedZoneIds.join(', ')})`,
         );
     }
+    for (const id of rule.cloudMapServices ?? []) {
+      if (!id.includes('*') && !cloudMapServiceIds.includes(id))
+        throw new SettingsError(
+          `${v.namePolicy}.rules[${i}].cloudMapServices`,
+          `"${id}" is not one of ${v.cloudMapServiceIds} (${cloudMapServiceIds.join(', ') || 'none'})`,
+        );
+    }
   }
+  const filter = loadNameFilter(env, hostedZoneIds);
+  if (filter) namePolicy = { ...namePolicy, filter };
   const rawMode = (env[v.mode] ?? '').trim() || 'sync';
   if (!(WRITE_MODES as readonly string[]).includes(rawMode))
     throw new SettingsError(v.mode, `"${rawMode}" must be one of ${WRITE_MODES.join(', ')}`);
@@ -126,6 +137,48 @@ export function loadSettings(env: Env = process.env): Settings {
     cloudMapServiceIds,
     maxDeletePercent: integer(env[v.maxDeletePercent], v.maxDeletePercent, DEFAULT_MAX_DELETE_PERCENT, 0, 100),
   };
+}
+
+/**
+ * Zone and domain include/exclude lists (docs/names.md "Zone and domain filters"); undefined when none is set. Zone ids
+ * must be among REGISTRAR_HOSTED_ZONE_IDS, and the zone filters must leave at least one zone.
+ */
+function loadNameFilter(env: Env, hostedZoneIds: readonly string[]): NameFilter | undefined {
+  const v = NAME_FILTER_VARIABLES;
+  const zones = (variable: string): string[] | undefined => {
+    const ids = list(env[variable]).map((id) => id.replace(/^\/?hostedzone\//, ''));
+    for (const id of ids)
+      if (!hostedZoneIds.includes(id))
+        throw new SettingsError(
+          variable,
+          `"${id}" is not one of REGISTRAR_HOSTED_ZONE_IDS (${hostedZoneIds.join(', ')})`,
+        );
+    return ids.length > 0 ? ids : undefined;
+  };
+  const domains = (variable: string): string[] | undefined => {
+    const names = list(env[variable]);
+    for (const d of names) {
+      const problem = domainProblem(d);
+      if (problem) throw new SettingsError(variable, problem);
+    }
+    return names.length > 0 ? names.map(normaliseDomain) : undefined;
+  };
+  const filter: NameFilter = {};
+  const zoneIds = zones(v.zoneIds);
+  const excludeZoneIds = zones(v.excludeZoneIds);
+  const included = domains(v.domains);
+  const excludeDomains = domains(v.excludeDomains);
+  if (zoneIds) filter.zoneIds = zoneIds;
+  if (excludeZoneIds) filter.excludeZoneIds = excludeZoneIds;
+  if (included) filter.domains = included;
+  if (excludeDomains) filter.excludeDomains = excludeDomains;
+  const inView = (zoneIds ?? hostedZoneIds).filter((z) => !excludeZoneIds?.includes(z));
+  if (inView.length === 0)
+    throw new SettingsError(
+      excludeZoneIds ? v.excludeZoneIds : v.zoneIds,
+      `leaves no zone in the stack's view (${v.zoneIds}=${(zoneIds ?? []).join(',')}, ${v.excludeZoneIds}=${(excludeZoneIds ?? []).join(',')})`,
+    );
+  return Object.keys(filter).length > 0 ? filter : undefined;
 }
 
 function list(value: string | undefined): string[] {

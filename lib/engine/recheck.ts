@@ -80,6 +80,7 @@ export async function withdrawStoppedSinceConfirmed<T extends WrittenTask>(
       desired: { records: [], instances: [] },
       current,
       inScope: (s) => subjects.has(s),
+      policy: deps.settings.namePolicy,
       mode: deps.settings.mode,
     });
     deps.log.info('tasks stopped while being registered: registrations withdrawn', {

@@ -271,6 +271,7 @@ export async function planServiceEvents(
     policy: deps.settings.namePolicy,
     mode: deps.settings.mode,
   });
+  for (const o of plan.outsideView ?? []) problems.push({ subject: o.subject, message: o.reason });
   return { plan, problems, settled, planned };
 }
 

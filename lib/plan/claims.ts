@@ -1,7 +1,7 @@
 import { type Claimant, type NameClaim, readClaim, registrationNameOf } from '../domain/claims';
 import { ownedTaskMark } from '../domain/ownership';
-import type { DnsRecord } from '../domain/records';
-import { taskSubject } from '../domain/subject';
+import { type DnsRecord, recordKey } from '../domain/records';
+import { isTaskSubject, taskSubject } from '../domain/subject';
 import { mayShare, type NamePolicy, registrationRefusal } from './name-policy';
 
 /**
@@ -15,6 +15,7 @@ export function refusedRegistrations(
   desired: readonly (DnsRecord & { subject: string })[],
   staying: readonly DnsRecord[],
   policy: NamePolicy,
+  losers: ReadonlyMap<string, string> = new Map(),
 ): Map<string, string> {
   const refused = new Map<string, string>();
   const held = new Map<string, { subject: string; claimant: Claimant; legacy: boolean }[]>();
@@ -26,6 +27,8 @@ export function refusedRegistrations(
     const c = readClaim(owner, r);
     if (!c) continue;
     claimed.add(`${c.subject}|${c.zoneId}|${c.name}`);
+    // A claimant that lost a contested name (contestedLosers) withdraws: its claim blocks no one, the winner included.
+    if (losers.has(`${c.subject}|${c.zoneId}|${c.name}`)) continue;
     hold(`${c.zoneId}|${c.name}`, { subject: c.subject, claimant: c.claimant, legacy: false });
   }
   // Task records written before claim records existed hold their name for the cluster their mark names.
@@ -81,4 +84,64 @@ function refusal(
     return `${c.name} is held by ${h.claimant}${h.legacy ? ' (records written before claims were recorded)' : ''}; ${c.claimant} may not register it unless a name policy rule with "share": true covers both`;
   }
   return undefined;
+}
+
+/**
+ * Two first claims at once (docs/names.md "Two first claims at once"): two containers each saw a name free and both
+ * wrote, so claimants no rule lets share now hold it together. The tie-break needs no clock and no new record: holders
+ * are taken in claimant order (plain string order, the same in every container and in the reconciler); each keeps the
+ * name when a sharing rule covers it with every holder kept before it, and loses otherwise. Returns the losing
+ * registrations, keyed `subject|zone|name` like refusedRegistrations, with the reason naming the winner: the planner
+ * withdraws their records (when their subjects are in its scope) and refuses them the name.
+ * Only task claim records count: records written before claims existed and service aliases (whose single alias record
+ * two services cannot both hold) neither win nor lose here; they are refused to newcomers as before.
+ */
+export function contestedLosers(owner: string, staying: readonly DnsRecord[], policy: NamePolicy): Map<string, string> {
+  const byName = new Map<string, NameClaim[]>();
+  for (const r of staying) {
+    const c = readClaim(owner, r);
+    if (c && isTaskSubject(c.subject))
+      byName.set(`${c.zoneId}|${c.name}`, [...(byName.get(`${c.zoneId}|${c.name}`) ?? []), c]);
+  }
+  const losers = new Map<string, string>();
+  for (const claims of byName.values()) {
+    const claimants = [...new Set(claims.map((c) => c.claimant))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (claimants.length < 2) continue;
+    const { zoneId, relative, name } = claims[0]!;
+    const kept: Claimant[] = [];
+    const lost = new Map<Claimant, Claimant>();
+    for (const claimant of claimants) {
+      const winner = kept.find((k) => !mayShare(policy, k, claimant, zoneId, relative));
+      if (winner) lost.set(claimant, winner);
+      else kept.push(claimant);
+    }
+    for (const c of claims) {
+      const winner = lost.get(c.claimant);
+      if (!winner) continue;
+      losers.set(
+        `${c.subject}|${c.zoneId}|${c.name}`,
+        `${name} is claimed by both ${winner} and ${c.claimant}, and no name policy rule with "share": true covers both; ${winner} comes first in claimant order and keeps it, ${c.claimant} withdraws`,
+      );
+    }
+  }
+  return losers;
+}
+
+/**
+ * The claim records among `created` that are their claimant's first at the name in this plan's view (no claim of the
+ * same claimant stays there): the only writes two containers can race on (docs/names.md "Two first claims at once"),
+ * so the only ones the event path re-checks after writing. By record key.
+ */
+export function firstClaims(owner: string, created: readonly DnsRecord[], staying: readonly DnsRecord[]): string[] {
+  const holders = new Set<string>();
+  for (const r of staying) {
+    const c = readClaim(owner, r);
+    if (c) holders.add(`${c.zoneId}|${c.name}|${c.claimant}`);
+  }
+  const out: string[] = [];
+  for (const r of created) {
+    const c = readClaim(owner, r);
+    if (c && isTaskSubject(c.subject) && !holders.has(`${c.zoneId}|${c.name}|${c.claimant}`)) out.push(recordKey(r));
+  }
+  return out;
 }

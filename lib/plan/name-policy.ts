@@ -1,4 +1,5 @@
 import { type Claimant, claimantCluster, claimantMember } from '../domain/claims';
+import type { NameFilter } from './name-filter';
 
 /**
  * Who may register which names (docs/names.md "Name policy"). The planner (plan.ts) applies it on every path, the
@@ -16,8 +17,16 @@ export interface NameRule {
   services?: string[];
   /** Hosted zone ids; default every zone of the stack. */
   zones?: string[];
-  /** Names relative to the zone (`payments`, `*.team-a`); `@` is the apex and is matched only by `@` itself. */
-  names: string[];
+  /**
+   * Names relative to the zone (`payments`, `*.team-a`); `@` is the apex and is matched only by `@` itself. Required
+   * unless the rule names `cloudMapServices` (such a rule then covers no DNS name).
+   */
+  names?: string[];
+  /**
+   * Cloud Map service ids (`*` patterns) the rule covers for claims (cloudmap-claims.ts): with `share`, the claimants
+   * it matches may register instances into the same Cloud Map service. Rules without it say nothing about Cloud Map.
+   */
+  cloudMapServices?: string[];
   /** Claimants matched by this rule may hold the same name together (blue/green: two services behind one name). */
   share?: boolean;
 }
@@ -28,6 +37,11 @@ export interface NamePolicy {
   foreignSets: 'refuse' | 'join';
   /** TTL bounds for every record the registrar writes with a TTL (alias records take the load balancer's). */
   ttl?: { min: number; max: number };
+  /**
+   * The stack's view (name-filter.ts): zone and domain include/exclude lists, from their own variables
+   * (REGISTRAR_ZONE_ID_FILTER, ...), not from the policy JSON. Names outside it are neither written nor deleted.
+   */
+  filter?: NameFilter;
 }
 
 export const DEFAULT_NAME_POLICY: NamePolicy = { rules: [], foreignSets: 'refuse' };
@@ -47,16 +61,31 @@ const glob = (pattern: string): RegExp =>
   new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
 const matchesAny = (patterns: readonly string[] | undefined, value: string | undefined): boolean =>
   patterns === undefined || (value !== undefined && patterns.some((p) => glob(p).test(value)));
-const nameMatches = (patterns: readonly string[], relative: string): boolean =>
-  relative === '@' ? patterns.includes('@') : patterns.some((p) => p !== '@' && glob(p).test(relative));
+const nameMatches = (patterns: readonly string[] | undefined, relative: string): boolean =>
+  patterns !== undefined &&
+  (relative === '@' ? patterns.includes('@') : patterns.some((p) => p !== '@' && glob(p).test(relative)));
 
-function ruleMatches(rule: NameRule, claimant: Claimant, zoneId: string, relative: string): boolean {
+function claimantMatches(rule: NameRule, claimant: Claimant): boolean {
   return (
     matchesAny(rule.clusters, claimantCluster(claimant)) &&
     // A cluster-only claim (old marks) names no service: only rules that do not restrict services cover it.
-    (rule.services === undefined || matchesAny(rule.services, claimantMember(claimant))) &&
-    matchesAny(rule.zones, zoneId) &&
-    nameMatches(rule.names, relative)
+    (rule.services === undefined || matchesAny(rule.services, claimantMember(claimant)))
+  );
+}
+
+function ruleMatches(rule: NameRule, claimant: Claimant, zoneId: string, relative: string): boolean {
+  return claimantMatches(rule, claimant) && matchesAny(rule.zones, zoneId) && nameMatches(rule.names, relative);
+}
+
+/** Whether a sharing rule naming this Cloud Map service lets both claimants register instances into it. */
+export function mayShareCloudMapService(policy: NamePolicy, a: Claimant, b: Claimant, serviceId: string): boolean {
+  return policy.rules.some(
+    (r) =>
+      r.share === true &&
+      r.cloudMapServices !== undefined &&
+      matchesAny(r.cloudMapServices, serviceId) &&
+      claimantMatches(r, a) &&
+      claimantMatches(r, b),
   );
 }
 
@@ -83,7 +112,7 @@ export function mayShare(policy: NamePolicy, a: Claimant, b: Claimant, zoneId: s
   );
 }
 
-const RULE_KEYS = new Set(['clusters', 'services', 'zones', 'names', 'share']);
+const RULE_KEYS = new Set(['clusters', 'services', 'zones', 'names', 'cloudMapServices', 'share']);
 const POLICY_KEYS = new Set(['rules', 'foreignSets', 'ttl']);
 
 /** Parses and validates the policy text; every error names the field and the reason. */
@@ -130,8 +159,17 @@ function parseRule(raw: unknown, at: string): NameRule {
       throw new NamePolicyError(`${at}.${key}`, 'must be a non-empty list of non-empty strings');
     return v.map((s: string) => s.trim());
   };
-  const rule: NameRule = { clusters: list('clusters', true)!, names: list('names', true)! };
-  for (const n of rule.names) {
+  const cloudMapServices = list('cloudMapServices', false);
+  const rule: NameRule = { clusters: list('clusters', true)! };
+  const names = list('names', cloudMapServices === undefined);
+  if (names) rule.names = names;
+  if (cloudMapServices) {
+    for (const id of cloudMapServices)
+      if (!/^(srv-[A-Za-z0-9*]{1,64}|\*)$/.test(id))
+        throw new NamePolicyError(`${at}.cloudMapServices`, `"${id}" is not a Cloud Map service id (srv-...) or "*"`);
+    rule.cloudMapServices = cloudMapServices;
+  }
+  for (const n of rule.names ?? []) {
     if (n !== '@' && (n.endsWith('.') || n.includes('..')))
       throw new NamePolicyError(`${at}.names`, `"${n}": names are relative to the zone, without a trailing dot`);
   }

@@ -18,7 +18,9 @@ import {
   serviceRecordOwners,
 } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
-import { refusedRegistrations } from './claims';
+import { contestedLosers, firstClaims, refusedRegistrations } from './claims';
+import { refusedInstances } from './cloudmap-claims';
+import { type NameFilter, outsideView } from './name-filter';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
 /**
@@ -49,6 +51,18 @@ export interface Plan {
   unchanged: number;
   /** Changes the write mode (REGISTRAR_POLICY) held back, with the reason: reported, never applied. */
   skipped?: { change: Change; reason: string }[];
+  /**
+   * Owned records this plan would have deleted but kept because their name is outside the stack's view (zone and
+   * domain filters, name-filter.ts): never deleted, reported with the filter that keeps them.
+   */
+  outsideView?: { subject: string; key: string; reason: string }[];
+  /**
+   * Deletions of a claimant's records at a name it lost to another claimant (two first claims at once, claims.ts
+   * contestedLosers), by record key: a claims matter, not a judgement of ECS, so deletion guards leave them out.
+   */
+  withdrawn?: { subject: string; key: string; reason: string }[];
+  /** Keys of the claim records this plan creates that are their claimant's first at the name (claims.ts firstClaims). */
+  firstClaims?: string[];
 }
 
 export interface EndpointSet {
@@ -126,6 +140,44 @@ export function planChanges(input: PlanInput): Plan {
 }
 
 /**
+ * The second look at claims after a write (engine/claim-recheck.ts): the owned records, among those read at some names,
+ * of registrations that lost a contested name (claims.ts contestedLosers), whoever's they are, as DELETE changes, and
+ * the same list in `withdrawn`. Of two containers that each saw a name free and both wrote, the one that wrote second
+ * reads both claims after its write and withdraws the loser, itself or the other; the next reconcile does the same.
+ * The name filters and the write mode apply as to every plan.
+ */
+export function planContestWithdrawals(input: {
+  owner: string;
+  current: readonly DnsRecord[];
+  policy?: NamePolicy;
+  mode?: WriteMode;
+}): Plan {
+  const plan: Plan = { changes: [], conflicts: [], unchanged: 0 };
+  const policy = input.policy ?? DEFAULT_NAME_POLICY;
+  const losers = contestedLosers(input.owner, input.current, policy);
+  if (losers.size === 0) return plan;
+  const subjectOf = defaultOwnedRecordSubject(input.owner, input.current);
+  for (const record of input.current) {
+    const subject = subjectOf(record);
+    const lost = subject && losers.get(registrationKey({ ...record, subject }));
+    if (!subject || !lost || outsideView(policy.filter, record.zoneId, registrationNameOf(record.name, subject)))
+      continue;
+    const atomicGroup = atomicGroupOf(subject, record);
+    plan.changes.push({
+      provider: 'route53',
+      action: 'DELETE',
+      record,
+      subject,
+      ...(atomicGroup ? { atomicGroup } : {}),
+    });
+    plan.withdrawn = [...(plan.withdrawn ?? []), { subject, key: recordKey(record), reason: lost }];
+  }
+  holdBackByMode(input.mode ?? 'sync', plan);
+  plan.changes.sort(byApplyOrder);
+  return plan;
+}
+
+/**
  * upsert-only never deletes, create-only never deletes nor changes what exists (docs/names.md "Modes"). What is held
  * back is reported in `skipped`. A service's atomic group is held back whole when any of its changes is: half of it
  * would leave an ownership record that does not say what is at its name.
@@ -194,6 +246,8 @@ interface CurrentRecords {
   deleting: Map<string, { record: DnsRecord; subject: string }>;
   /** Every other record, by `zone|name`: they decide what else may be written at their name. */
   stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
+  /** Owned records not desired, kept only because their name is outside the stack's view. */
+  outside: { subject: string; key: string; reason: string }[];
 }
 
 function partitionCurrent(
@@ -208,16 +262,22 @@ function partitionCurrent(
   const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
   const deleting = new Map<string, { record: DnsRecord; subject: string }>();
   const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
+  const outside: CurrentRecords['outside'] = [];
+  const filter: NameFilter | undefined = input.policy?.filter;
   for (const [key, r] of byKey) {
     const subject = subjectOf(r);
     if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
-      deleting.set(key, { record: r, subject });
-      continue;
+      const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
+      if (!why) {
+        deleting.set(key, { record: r, subject });
+        continue;
+      }
+      outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
     const k = `${r.zoneId}|${r.name}`;
     stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
   }
-  return { byKey, deleting, stayingAtName };
+  return { byKey, deleting, stayingAtName, outside };
 }
 
 /** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
@@ -271,20 +331,29 @@ function planRecords(
   inScope: (s: string) => boolean,
   plan: Plan,
 ): void {
-  const state = partitionCurrent(input, subjectOf, inScope);
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
   const policy = input.policy ?? DEFAULT_NAME_POLICY;
+  const { state, losers } = partitionWithContests(input, subjectOf, inScope, policy);
   const staying = [...state.stayingAtName.values()].flat().map((o) => o.record);
-  const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy);
+  const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy, losers);
 
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
+  if (state.outside.length > 0) plan.outsideView = state.outside;
   for (const d of input.desired.records) {
     const key = recordKey(d);
+    const why = outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
+    const refusal = why ? `${why}: not written (the registrar never writes outside its view)` : undefined;
     const decision = seen.has(key)
       ? { conflict: 'two registrations want the same record' }
-      : decideRecord(d, state, subjectOf, policy, refused.get(registrationKey(d)));
+      : decideRecord(
+          d,
+          state,
+          subjectOf,
+          policy,
+          refusal ?? losers.get(registrationKey(d)) ?? refused.get(registrationKey(d)),
+        );
     seen.add(key);
     if ('change' in decision) plan.changes.push(decision.change);
     else if ('unchanged' in decision) plan.unchanged++;
@@ -297,6 +366,8 @@ function planRecords(
   }
 
   for (const { record, subject } of state.deleting.values()) {
+    const lost = losers.get(registrationKey({ ...record, subject }));
+    if (lost) plan.withdrawn = [...(plan.withdrawn ?? []), { subject, key: recordKey(record), reason: lost }];
     const atomicGroup = atomicGroupOf(subject, record);
     plan.changes.push({
       provider: 'route53',
@@ -307,12 +378,35 @@ function planRecords(
     });
   }
   dropClaimsWithoutRecords(input, conflictedKeys, plan);
+  const created = plan.changes.flatMap((c) => (c.provider === 'route53' && c.action === 'CREATE' ? [c.record] : []));
+  const first = firstClaims(input.owner, created, staying);
+  if (first.length > 0) plan.firstClaims = first;
   // A service's records at one name are written all together or not at all.
   if (conflictedGroups.size > 0) {
     plan.changes = plan.changes.filter(
       (c) => c.provider !== 'route53' || c.atomicGroup === undefined || !conflictedGroups.has(c.atomicGroup),
     );
   }
+}
+
+/**
+ * The current records split as partitionCurrent does, after the tie-break of contested names (claims.ts
+ * contestedLosers): a losing registration is no longer desired, so its records are withdrawn where this plan may
+ * touch its subject, and it is refused the name.
+ */
+function partitionWithContests(
+  input: PlanInput,
+  subjectOf: (r: DnsRecord) => string | undefined,
+  inScope: (s: string) => boolean,
+  policy: NamePolicy,
+): { state: CurrentRecords; losers: Map<string, string> } {
+  const first = partitionCurrent(input, subjectOf, inScope);
+  const staying = [...first.stayingAtName.values()].flat().map((o) => o.record);
+  const losers = contestedLosers(input.owner, staying, policy);
+  if (losers.size === 0) return { state: first, losers };
+  const records = input.desired.records.filter((d) => !losers.has(registrationKey(d)));
+  const state = partitionCurrent({ ...input, desired: { ...input.desired, records } }, subjectOf, inScope);
+  return { state, losers };
 }
 
 const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'name'>): string =>
@@ -378,10 +472,23 @@ function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: 
     // Instances ECS registers itself carry its attributes but no owner mark (aws-facts.md §4).
     if (!i.attributes[OWNER_ATTRIBUTE] && i.attributes.ECS_CLUSTER_NAME !== undefined) ecsManaged.add(i.serviceId);
   }
+  // Claims on Cloud Map services (cloudmap-claims.ts): held by the owned instances that stay after this plan.
+  const wanted = new Set(input.desired.instances.map(instanceKey));
+  const staying = [...current.values()].filter((i) => {
+    const subject = ownedInstanceSubject(input.owner, i);
+    return subject && (wanted.has(instanceKey(i)) || !inScope(subject));
+  });
+  const refused = refusedInstances(input.owner, input.desired.instances, staying, input.policy ?? DEFAULT_NAME_POLICY);
   const desiredKeys = new Set<string>();
   for (const d of input.desired.instances) {
     const key = instanceKey(d);
     const { subject, ...instance } = d;
+    const refusal = refused.get(key);
+    if (refusal) {
+      desiredKeys.add(key);
+      plan.conflicts.push({ provider: 'cloudmap', key, subject, reason: refusal });
+      continue;
+    }
     if (desiredKeys.has(key)) {
       plan.conflicts.push({
         provider: 'cloudmap',

@@ -472,8 +472,12 @@ function guardRefusal(
 ): string | undefined {
   const ownedTotal = [...owned.values()].reduce((n, s) => n + s.entries, 0);
   // Task claim records (domain/claims.ts) go with the task's records: counted, they would make every task weigh more.
+  // Withdrawals from a contested name (plan.ts `withdrawn`) follow from the claims, not from reading ECS: not counted.
+  const withdrawn = new Set((plan.withdrawn ?? []).map((w) => w.key));
   const counted = plan.changes.filter(
-    (c) => c.provider !== 'route53' || !isTaskClaimRecord(deps.settings.ownerId, c.record),
+    (c) =>
+      c.provider !== 'route53' ||
+      (!isTaskClaimRecord(deps.settings.ownerId, c.record) && !withdrawn.has(recordKey(c.record))),
   );
   const deletions = counted.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER');
   const percent = ownedTotal > 0 ? (deletions.length / ownedTotal) * 100 : 0;
@@ -598,11 +602,40 @@ function buildReport(
       : {}),
     problems: r.problems,
     held,
-    outsideView: [...r.judged.outside].map(([subject, o]) => ({ subject, entries: r.entriesOf?.(subject) ?? 0, ...o })),
+    outsideView: outsideViewOf(r.judged, r.plan, r.entriesOf),
     refusal: r.refusal,
     ...(r.stoppedAtDeadline ? { stoppedAtDeadline: r.stoppedAtDeadline } : {}),
     awsCalls: diffCalls(base.callsBefore, base.counter?.toJSON() ?? {}),
   };
+}
+
+/**
+ * Subjects outside what the run may judge (another cluster or Region), then owned records the plan kept because their
+ * name is outside the stack's zone and domain filters (plan.ts `outsideView`): kept, never reported as gone.
+ */
+function outsideViewOf(
+  judged: Judgement,
+  plan: Plan,
+  entriesOf?: (subject: string) => number,
+): ReconcileReport['outsideView'] {
+  const out = [...judged.outside].map(([subject, o]) => ({ subject, entries: entriesOf?.(subject) ?? 0, ...o }));
+  const filtered = new Map<string, { entries: number; reasons: Set<string> }>();
+  for (const o of plan.outsideView ?? []) {
+    if (judged.outside.has(o.subject)) continue;
+    const f = filtered.get(o.subject) ?? { entries: 0, reasons: new Set<string>() };
+    f.entries++;
+    f.reasons.add(o.reason);
+    filtered.set(o.subject, f);
+  }
+  for (const [subject, f] of filtered) {
+    out.push({
+      subject,
+      entries: f.entries,
+      where: 'outside the zone and domain filters',
+      hint: [...f.reasons].join('; '),
+    });
+  }
+  return out;
 }
 
 async function servedClusters(deps: EngineDeps): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { deadlinePassed, withDeadline } from '../aws/deadline';
 import { byApplyOrder } from '../domain/changes';
 import { type AppliedChange, applyPlan } from '../engine/apply';
+import { withdrawContestedClaims } from '../engine/claim-recheck';
 import { rereadStaleDeletes } from '../engine/current-state';
 import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
@@ -128,14 +129,15 @@ async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<
   }
   log.tasks.push(...written.retry);
   const retried = new Set(written.retry.map((r) => r.item));
+  const conflicts = [...merged.conflicts, ...written.conflicts];
   const settled = settleWrittenTasks(
     planned.filter((t) => !retried.has(t)),
-    { changes: written.changes, conflicts: merged.conflicts, stopped: written.stopped },
+    { changes: written.changes, conflicts, stopped: written.stopped },
     deps,
   );
   log.tasks.push(...settled.settled);
-  log.services.push(...settleServiceEntries(services.planned, written.changes, merged.conflicts));
-  return report(written.changes, merged.conflicts, settled.lagsMs);
+  log.services.push(...settleServiceEntries(services.planned, written.changes, conflicts));
+  return report(written.changes, conflicts, settled.lagsMs);
 }
 
 /** Stages 2-4: the tasks the batch can act on, confirmed by ECS, with their registrations (undefined: out of time). */
@@ -189,23 +191,35 @@ async function planServices(
 /**
  * Stage 7: tasks and services applied together (one Route 53 request per zone for the whole batch while within
  * limits); a DELETE refused because the view was stale is settled by reading again, not retried (current-state.ts);
- * then the second look at ECS for the tasks just registered (recheck.ts).
+ * then the second look at ECS for the tasks just registered (recheck.ts), and at the claims just written: a name two
+ * containers claimed at once is left to one claimant (claim-recheck.ts), the loser's tasks reported in conflict.
  */
 async function applyAndRecheck(
   merged: Plan,
   planned: readonly SpecifiedTask[],
   deps: EngineDeps,
 ): Promise<
-  | { changes: AppliedChange[]; retry: Settled<SpecifiedTask>[]; stopped: Map<SpecifiedTask, TaskFact> }
+  | {
+      changes: AppliedChange[];
+      conflicts: Conflict[];
+      retry: Settled<SpecifiedTask>[];
+      stopped: Map<SpecifiedTask, TaskFact>;
+    }
   | { error: unknown; changes: AppliedChange[] }
 > {
   let changes: AppliedChange[] = [];
   try {
     changes = await applyPlan(merged, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, deps.dryRun);
-    if (deps.dryRun) return { changes, retry: [], stopped: new Map() };
+    if (deps.dryRun) return { changes, conflicts: [], retry: [], stopped: new Map() };
     changes = await rereadStaleDeletes(deps.route53Reader, changes);
     const look = await withdrawStoppedSinceConfirmed(planned, changes, deps);
-    return { changes: [...changes, ...look.changes], retry: look.retry, stopped: look.stopped };
+    const contest = await withdrawContestedClaims(changes, merged.firstClaims ?? [], deps);
+    return {
+      changes: [...changes, ...look.changes, ...contest.changes],
+      conflicts: contest.conflicts,
+      retry: look.retry,
+      stopped: look.stopped,
+    };
   } catch (error) {
     return { error, changes };
   }
@@ -217,6 +231,7 @@ function mergePlans(plans: readonly Plan[]): Plan {
     changes: plans.flatMap((p) => p.changes).sort(byApplyOrder),
     conflicts: plans.flatMap((p) => p.conflicts),
     unchanged: plans.reduce((n, p) => n + p.unchanged, 0),
+    firstClaims: plans.flatMap((p) => p.firstClaims ?? []),
   };
 }
 

@@ -45,6 +45,8 @@ export async function planTasks(tasks: readonly SpecifiedTask[], deps: EngineDep
       policy: deps.settings.namePolicy,
       mode: deps.settings.mode,
     });
+    // Owned records outside the stack's view (zone and domain filters) are kept, not deleted: said, not retried.
+    for (const o of plan.outsideView ?? []) problems.push({ subject: o.subject, message: o.reason });
     return { plan, settled: [], problems };
   } catch (err) {
     const failed = readFailure(err);

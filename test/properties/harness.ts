@@ -200,10 +200,14 @@ function pooledClients(world: FakeWorld): AwsClients {
 
 /** Dependencies of one Lambda container (or reconciler run), as FakeWorld.deps() builds them, on pooled clients. */
 /**
- * The name policy the properties run under unless they say otherwise: every claimant may share every name and join
- * foreign sets, so the expected state does not depend on which task came first (claims have their own property).
+ * The name policy the properties run under unless they say otherwise: every claimant may share every name and every
+ * Cloud Map service and join foreign sets, so the expected state does not depend on which task came first (claims
+ * have their own property).
  */
-export const SHARE_ALL: NamePolicy = { rules: [{ clusters: ['*'], names: ['*'], share: true }], foreignSets: 'join' };
+export const SHARE_ALL: NamePolicy = {
+  rules: [{ clusters: ['*'], names: ['*'], cloudMapServices: ['*'], share: true }],
+  foreignSets: 'join',
+};
 
 export function containerDeps(
   world: FakeWorld,

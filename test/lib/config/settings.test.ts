@@ -230,6 +230,36 @@ describe('loadSettings', () => {
       'REGISTRAR_NAME_POLICY.ttl.min',
       /integer number of seconds/,
     ],
+    [
+      'a zone filter naming a zone the stack does not write',
+      { ...base, REGISTRAR_ZONE_ID_FILTER: 'Z0OTHER' },
+      'REGISTRAR_ZONE_ID_FILTER',
+      /"Z0OTHER" is not one of REGISTRAR_HOSTED_ZONE_IDS \(Z0PRIVATE123\)/,
+    ],
+    [
+      'an excluded zone the stack does not write',
+      { ...base, REGISTRAR_EXCLUDE_ZONE_IDS: 'Z0OTHER' },
+      'REGISTRAR_EXCLUDE_ZONE_IDS',
+      /"Z0OTHER" is not one of REGISTRAR_HOSTED_ZONE_IDS/,
+    ],
+    [
+      'zone filters that leave no zone',
+      { ...base, REGISTRAR_EXCLUDE_ZONE_IDS: 'Z0PRIVATE123' },
+      'REGISTRAR_EXCLUDE_ZONE_IDS',
+      /leaves no zone in the stack's view/,
+    ],
+    [
+      'a domain filter with a pattern',
+      { ...base, REGISTRAR_DOMAIN_FILTER: '*.example.com' },
+      'REGISTRAR_DOMAIN_FILTER',
+      /"\*\.example\.com" is a pattern; list domains/,
+    ],
+    [
+      'an excluded domain that is not a domain name',
+      { ...base, REGISTRAR_EXCLUDE_DOMAINS: 'legacy..example.com' },
+      'REGISTRAR_EXCLUDE_DOMAINS',
+      /"legacy\.\.example\.com" is not a domain name/,
+    ],
   ])('rejects %s, naming the variable', (_what, env, variable, reason) => {
     // Act
     const err = settingsError(env);
@@ -277,6 +307,43 @@ describe('loadSettings', () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('zone and domain filters', () => {
+  it('reads the four lists into the name policy, normalising zone ids and domains', () => {
+    // Prepare
+    const env: Env = {
+      ...base,
+      REGISTRAR_HOSTED_ZONE_IDS: 'Z0PRIVATE123,Z0PUBLIC456,Z0THIRD789',
+      REGISTRAR_ZONE_ID_FILTER: '/hostedzone/Z0PRIVATE123, Z0PUBLIC456',
+      REGISTRAR_EXCLUDE_ZONE_IDS: 'Z0PUBLIC456',
+      REGISTRAR_DOMAIN_FILTER: 'Team-A.Example.com., example.org',
+      REGISTRAR_EXCLUDE_DOMAINS: 'legacy.team-a.example.com',
+    };
+
+    // Act
+    const settings = loadSettings(env);
+
+    // Assess
+    expect(settings.namePolicy).toEqual({
+      rules: [],
+      foreignSets: 'refuse',
+      filter: {
+        zoneIds: ['Z0PRIVATE123', 'Z0PUBLIC456'],
+        excludeZoneIds: ['Z0PUBLIC456'],
+        domains: ['team-a.example.com.', 'example.org.'],
+        excludeDomains: ['legacy.team-a.example.com.'],
+      },
+    });
+  });
+
+  it('sets no filter when every list is empty', () => {
+    // Act
+    const settings = loadSettings({ ...base, REGISTRAR_DOMAIN_FILTER: ' , ', REGISTRAR_ZONE_ID_FILTER: '' });
+
+    // Assess
+    expect(settings.namePolicy?.filter).toBeUndefined();
   });
 });
 
