@@ -146,12 +146,14 @@ function timingOf(vt: VirtualTime): Timing {
 }
 
 function productionContainer(world: FakeWorld, vt: VirtualTime) {
-  // One warm Lambda container: deps built once, as functions/sync.ts does at module scope.
+  // One warm Lambda container: deps built once, as functions/sync.ts does at module scope (its cache of the zones
+  // included: REGISTRAR_ROUTE53_CACHE_SECONDS from the environment, default 10 s).
   const deps = createEngineDeps({
     settings: settings(),
     clients: world.clients(),
     log: silentLog,
     timing: timingOf(vt),
+    cacheRoute53: true,
   });
   return async (messages: Message[], deadline: number) => {
     const report = await processEventBatch(

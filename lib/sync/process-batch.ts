@@ -1,7 +1,7 @@
 import { deadlinePassed, withDeadline } from '../aws/deadline';
 import { byApplyOrder } from '../domain/changes';
 import { type AppliedChange, applyPlan } from '../engine/apply';
-import { rereadStaleDeletes } from '../engine/current-state';
+import { retryStaleChanges } from '../engine/current-state';
 import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import {
@@ -52,7 +52,7 @@ export const DEADLINE_REASON = "not finished before the invocation's deadline; r
  * The event path: one SQS batch (or a CLI events file) through its stages, each a function from typed input to typed
  * output plus verdicts (no stage changes another's values):
  *   parse + collapse (collapse.ts) -> skip applied, read labels, confirm with ECS (confirm.ts) -> desire + plan
- *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, re-read stale deletes, recheck
+ *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, retry stale changes, recheck
  *   (engine/) -> verdicts (verdicts.ts).
  * Every input gets a verdict; one bad input never blocks the others.
  */
@@ -188,7 +188,8 @@ async function planServices(
 
 /**
  * Stage 7: tasks and services applied together (one Route 53 request per zone for the whole batch while within
- * limits); a DELETE refused because the view was stale is settled by reading again, not retried (current-state.ts);
+ * limits); a change refused because the view was stale is settled by reading again and retrying just those records,
+ * not by an SQS retry (current-state.ts: retryStaleChanges);
  * then the second look at ECS for the tasks just registered (recheck.ts).
  */
 async function applyAndRecheck(
@@ -203,7 +204,11 @@ async function applyAndRecheck(
   try {
     changes = await applyPlan(merged, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, deps.dryRun);
     if (deps.dryRun) return { changes, retry: [], stopped: new Map() };
-    changes = await rereadStaleDeletes(deps.route53Reader, changes);
+    changes = await retryStaleChanges(merged, changes, {
+      reader: deps.route53Reader,
+      writer: deps.route53Writer,
+      owner: deps.settings.ownerId,
+    });
     const look = await withdrawStoppedSinceConfirmed(planned, changes, deps);
     return { changes: [...changes, ...look.changes], retry: look.retry, stopped: look.stopped };
   } catch (error) {
