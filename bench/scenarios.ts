@@ -147,7 +147,7 @@ function timingOf(vt: VirtualTime): Timing {
 
 function productionContainer(world: FakeWorld, vt: VirtualTime) {
   // One warm Lambda container: deps built once, as functions/sync.ts does at module scope (its cache of the zones
-  // included: REGISTRAR_ROUTE53_CACHE_SECONDS from the environment, default 10 s).
+  // included: REGISTRAR_ROUTE53_CACHE_SECONDS from the environment, default 30 s).
   const deps = createEngineDeps({
     settings: settings(),
     clients: world.clients(),

@@ -175,14 +175,14 @@ export class Route53Writer {
       return batch.flatMap(each).map((change) => ({ change, status: 'failed', code, message: errorMessage(err) }));
     }
     if (batch.length === 1) {
-      this.forget(zoneId, batch);
+      this.forget(zoneId, batch, () => rejectionMessage(err));
       return batch[0]!.changes.map((change) => ({ change, status: 'rejected', code, message: rejectionMessage(err) }));
     }
     // Route 53 names the records it refused: set exactly those aside and send the rest again, one request instead of
     // bisecting (2·log2(n) requests at five a second, for the usual stale DELETE of a record another container removed).
     const named = namedRejections(err, batch);
     if (named) {
-      this.forget(zoneId, named.units);
+      this.forget(zoneId, named.units, (u) => named.messages.get(u) ?? '');
       const rejected = named.units.flatMap((u) =>
         u.changes.map((change) => ({ change, status: 'rejected' as const, code, message: named.messages.get(u) })),
       );
@@ -195,12 +195,24 @@ export class Route53Writer {
     return [...left, ...right];
   }
 
-  /** Refused units: the cache no longer answers for their names (the next read of them lists them again). */
-  private forget(zoneId: string, units: readonly Unit[]): void {
-    this.options.cache?.invalidate(
-      zoneId,
-      units.flatMap((u) => u.parts.map(([, r]) => r.name)),
-    );
+  /**
+   * Refused units and the cache: a DELETE refused only because its record is gone (`not found`: no record has that
+   * name, type and SetIdentifier) tells exactly what is there now, and the cache drops the record; any other refusal
+   * means the view was stale in a way not known, and the cache no longer answers for the names (the next read lists
+   * them again).
+   */
+  private forget(zoneId: string, units: readonly Unit[], messageOf: (u: Unit) => string): void {
+    const cache = this.options.cache;
+    if (!cache) return;
+    for (const u of units) {
+      const gone = u.parts.every(([a]) => a === 'DELETE') && isOnlyNotFound(messageOf(u));
+      if (gone) for (const [, r] of u.parts) cache.wrote(zoneId, 'DELETE', r);
+      else
+        cache.invalidate(
+          zoneId,
+          u.parts.map(([, r]) => r.name),
+        );
+    }
   }
 
   /** Sends one batch, retrying throttling (every attempt through the limiter); the final error, or undefined. */
@@ -293,6 +305,14 @@ function namedRejections(err: unknown, batch: Unit[]): { units: Unit[]; messages
   }
   return { units: [...byUnit.keys()], messages: new Map([...byUnit].map(([u, ms]) => [u, ms.join('; ')])) };
 }
+
+/** Every message (joined with `; `) says a DELETE found no record (aws-facts.md §3.1). */
+export function isOnlyNotFound(message: string): boolean {
+  const parts = message.split('; ').filter((m) => m.length > 0);
+  return parts.length > 0 && parts.every((m) => NOT_FOUND.test(m));
+}
+
+const NOT_FOUND = /^Tried to delete resource record set .* but it was not found$/;
 
 function rejectionMessage(err: unknown): string {
   const messages = (err as { messages?: unknown }).messages;

@@ -219,7 +219,7 @@ export function route53RatePerCaller(budget: Route53BudgetSettings): number {
 
 export const ROUTE53_CACHE_VARIABLE = 'REGISTRAR_ROUTE53_CACHE_SECONDS';
 /** Seconds a sync container keeps what it read of a zone (lib/aws/route53-cache.ts); 0 turns the cache off. */
-export const DEFAULT_ROUTE53_CACHE_SECONDS = 10;
+export const DEFAULT_ROUTE53_CACHE_SECONDS = 30;
 export const MAX_ROUTE53_CACHE_SECONDS = 60;
 
 /** How long a sync container may plan from what it read of a zone before reading it again. */

@@ -1,7 +1,7 @@
 import type { CloudMapReader } from '../aws/cloudmap';
 import { isUnder } from '../aws/route53-cache';
 import type { Route53Reader } from '../aws/route53-reader';
-import type { Route53Writer } from '../aws/route53-writer';
+import { isOnlyNotFound, type Route53Writer } from '../aws/route53-writer';
 import type { RegistrationSpec } from '../config/labels';
 import { byApplyOrder, type Route53Change } from '../domain/changes';
 import { normaliseName } from '../domain/dns-name';
@@ -109,8 +109,9 @@ export interface StaleRetryIo {
  * a person changed the records since they were read, or since the cache read them: lib/aws/route53-cache.ts, whose
  * entries for those names the writer already dropped). That is not an error but a question, answered by listing the
  * names again, once per zone for the whole batch, and retrying just those records from what is there now:
- * - a DELETE whose record is gone reached its goal (applied); one whose record this owner holds in another form is
- *   sent again with the values now there;
+ * - a DELETE whose record is gone reached its goal (applied): Route 53's `not found` says so without a read (no record
+ *   has that name, type and SetIdentifier); one whose record this owner holds in another form is sent again with the
+ *   values now there;
  * - an UPDATE or CREATE whose record is now as planned is applied; one of a key this owner holds (its SetIdentifier
  *   carries the owner: no one else writes it) is sent again from what is there now.
  * What is not this owner's (a service's alias or CNAME at a shared key) stays rejected: the item is retried and its
@@ -121,21 +122,29 @@ export async function retryStaleChanges(
   changes: AppliedChange[],
   io: StaleRetryIo,
 ): Promise<AppliedChange[]> {
-  const stale = changes.filter(
+  const refused = changes.filter(
     (c) =>
       c.provider === 'route53' &&
       c.status === 'rejected' &&
       c.code === 'InvalidChangeBatch' &&
       STALE.test(c.message ?? ''),
   );
-  if (stale.length === 0) return changes;
+  if (refused.length === 0) return changes;
+  const settled = new Map<AppliedChange, AppliedChange>();
+  // Gone: no record has the key any more, which is what the DELETE was for. Nothing to read.
+  for (const c of refused) {
+    if (c.action === 'DELETE' && isOnlyNotFound(c.message ?? '')) {
+      settled.set(c, { ...c, status: 'applied', code: undefined, message: 'already deleted (the view was stale)' });
+    }
+  }
+  const stale = refused.filter((c) => !settled.has(c));
+  if (stale.length === 0) return changes.map((c) => settled.get(c) ?? c);
   const planned = new Map(
     plan.changes
       .filter((c): c is Route53Change => c.provider === 'route53')
       .map((c) => [changeId(c.action, recordKey(c.record), c.subject), c]),
   );
   const now = await rereadKeys(io.reader, stale);
-  const settled = new Map<AppliedChange, AppliedChange>();
   const retries: [AppliedChange, Route53Change][] = [];
   for (const c of stale) {
     const original = planned.get(changeId(c.action, c.key, c.subject));

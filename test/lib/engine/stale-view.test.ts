@@ -2,7 +2,6 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudMapWriter } from '../../../lib/aws/cloudmap';
 import { Route53Reader } from '../../../lib/aws/route53-reader';
-import { fromResourceRecordSet } from '../../../lib/aws/route53-records';
 import { Route53Writer } from '../../../lib/aws/route53-writer';
 import type { DnsRecord } from '../../../lib/domain/records';
 import { applyPlan } from '../../../lib/engine/apply';
