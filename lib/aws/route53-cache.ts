@@ -37,7 +37,8 @@ export class Route53RecordCache {
 
   constructor(
     readonly ttlMs: number,
-    private readonly now: () => number,
+    /** The clock entries are read and expire by (milliseconds). */
+    readonly now: () => number,
   ) {}
 
   get enabled(): boolean {

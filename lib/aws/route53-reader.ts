@@ -145,7 +145,7 @@ export class Route53Reader {
 
   /** The coalesced listing of recordsUnder; each range read is kept in the cache (when there is one). */
   private async listRanges(zoneId: string, names: string[]): Promise<{ records: DnsRecord[] }> {
-    const readAt = this.retry.timing.now();
+    const readAt = this.cache?.now() ?? 0;
     // A name inside another scanned subtree is covered by that scan.
     const roots = [...new Set(names.map(normaliseName))]
       .map((n) => ({ name: n, key: listingKey(n) }))
