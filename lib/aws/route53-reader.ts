@@ -145,7 +145,6 @@ export class Route53Reader {
 
   /** The coalesced listing of recordsUnder; each range read is kept in the cache (when there is one). */
   private async listRanges(zoneId: string, names: string[]): Promise<{ records: DnsRecord[] }> {
-    const readAt = this.cache?.now() ?? 0;
     // A name inside another scanned subtree is covered by that scan.
     const roots = [...new Set(names.map(normaliseName))]
       .map((n) => ({ name: n, key: listingKey(n) }))
@@ -156,12 +155,20 @@ export class Route53Reader {
     // reached the end of the zone; neither before the first page.
     let next: { key: string; token: PageToken } | undefined;
     let ended = false;
+    // When each range was read: the request time of the first page that held part of it (a listing of many pages takes
+    // seconds at the budget's rate, so its ranges are as old as their own pages, and expire one after the other).
+    const readAt = new Map<string, number>();
+    let lastPageAt = 0;
     for (const root of roots) {
+      // The last page read holds the start of this range (or went past its end, or reached the end of the zone).
+      if (ended || (next && next.key >= root.key)) readAt.set(root.name, lastPageAt);
       while (!ended) {
         // The pages read already went past this range: it is in `read` whole.
         if (next && next.key > root.key && !next.key.startsWith(root.key)) break;
         // Continue a listing that stopped inside the range; otherwise start one at the range.
         const token: PageToken = next?.key.startsWith(root.key) ? next.token : { name: root.name };
+        lastPageAt = this.cache?.now() ?? 0;
+        if (!readAt.has(root.name)) readAt.set(root.name, lastPageAt);
         const page = await this.page(zoneId, token);
         read.push(...page.records);
         next = page.next ? { key: listingKey(page.next.name ?? ''), token: page.next } : undefined;
@@ -169,7 +176,7 @@ export class Route53Reader {
       }
     }
     const records = read.filter((r) => roots.some((root) => isUnder(r.name, root.name)));
-    for (const root of roots) this.cache?.store(zoneId, root.name, records, readAt);
+    for (const root of roots) this.cache?.store(zoneId, root.name, records, readAt.get(root.name) ?? 0);
     return { records };
   }
 

@@ -105,6 +105,29 @@ describe('the per-container view of a zone (REGISTRAR_ROUTE53_CACHE_SECONDS)', (
     expect(owned(second.records)).toEqual(['ecs-registrar:o:t1=10.0.0.1']);
   });
 
+  test('each range is as old as the page that read it: a long listing expires range by range', async () => {
+    // 350 records under a.example.com: the listing takes two pages, and z.example.com comes in the second.
+    for (let i = 0; i < 350; i++) put({ ...rec(`a${i}`, `10.1.${i >> 8}.${i & 255}`), name: `a${i}.a.example.com.` });
+    put({ ...rec('z1', '10.2.0.1'), name: 'z.example.com.' });
+    // Each page is answered 10 s after the one before (the budget's pace, compressed).
+    fake.injectFault((op) => {
+      if (op === 'ListResourceRecordSets') now += 10_000;
+      return undefined;
+    });
+    const first = now;
+    await reader.viewUnder(ZONE, ['a.example.com', 'z.example.com']);
+    expect(lists()).toBe(2);
+    // The first range was read by the first page, the second by the second page, 10 s later.
+    now = first + TTL_MS + 1;
+    fake.calls.length = 0;
+    expect((await reader.viewUnder(ZONE, ['z.example.com'])).cached.has('z.example.com.')).toBe(true);
+    expect(lists()).toBe(0);
+    const a = await reader.viewUnder(ZONE, ['a.example.com']);
+    expect(a.cached.size).toBe(0);
+    expect(lists()).toBe(2);
+    expect(a.records).toHaveLength(350);
+  });
+
   test("the container's own writes are in the view at once; others' are not until it expires", async () => {
     put(rec('t1', '10.0.0.1'));
     await reader.viewUnder(ZONE, ['web.example.com']);
