@@ -86,6 +86,20 @@ export class Route53RecordCache {
     }
   }
 
+  /** The fresh ranges, per zone, that expire within `withinMs` (oldest first). */
+  expiring(withinMs: number): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const now = this.now();
+    for (const [zoneId, roots] of this.zones) {
+      const soon = [...roots]
+        .filter(([, e]) => now - e.readAt < this.ttlMs && e.readAt + this.ttlMs - now <= withinMs)
+        .sort(([, a], [, b]) => a.readAt - b.readAt)
+        .map(([root]) => root);
+      if (soon.length > 0) out.set(zoneId, soon);
+    }
+    return out;
+  }
+
   /** Forgets every entry that holds one of these names (a write Route 53 refused: the view was stale there). */
   invalidate(zoneId: string, names: Iterable<string>): void {
     const roots = this.zones.get(bareZoneId(zoneId));

@@ -143,6 +143,14 @@ export class Route53Reader {
     return { records: [...byKey.values()], cached };
   }
 
+  /**
+   * Lists again the cached ranges that would expire within `withinMs`, so that the next batch finds them fresh instead
+   * of waiting for the listing before it can plan (the sync path calls it after a batch's writes). No cache: nothing.
+   */
+  async refreshExpiring(withinMs: number): Promise<void> {
+    for (const [zoneId, roots] of this.cache?.expiring(withinMs) ?? []) await this.listRanges(zoneId, roots);
+  }
+
   /** The coalesced listing of recordsUnder; each range read is kept in the cache (when there is one). */
   private async listRanges(zoneId: string, names: string[]): Promise<{ records: DnsRecord[] }> {
     // A name inside another scanned subtree is covered by that scan.

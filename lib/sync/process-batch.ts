@@ -135,7 +135,9 @@ async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<
   );
   log.tasks.push(...settled.settled);
   log.services.push(...settleServiceEntries(services.planned, written.changes, merged.conflicts));
-  return report(written.changes, merged.conflicts, settled.lagsMs);
+  const done = report(written.changes, merged.conflicts, settled.lagsMs);
+  await refreshAhead(deps);
+  return done;
 }
 
 /** Stages 2-4: the tasks the batch can act on, confirmed by ECS, with their registrations (undefined: out of time). */
@@ -215,6 +217,25 @@ async function applyAndRecheck(
     return { error, changes };
   }
 }
+
+/**
+ * After a batch's writes (its verdicts are settled, its lag measured), the ranges of this container's view that are
+ * about to expire are listed again, so that the next batch plans at once instead of waiting for the listing: in
+ * steady traffic the listing moves off the path from an event to its DNS write. Ranges expire one by one (each is as
+ * old as its page), so this is a page or a few. Best effort: a failure or the deadline only leaves the ranges to
+ * expire; the next batch lists what it needs.
+ */
+async function refreshAhead(deps: EngineDeps): Promise<void> {
+  if (deps.dryRun || deadlinePassed()) return;
+  try {
+    await deps.route53Reader.refreshExpiring(REFRESH_AHEAD_MS);
+  } catch {
+    // Nothing lost: the ranges expire and are listed when a batch needs them.
+  }
+}
+
+/** How soon before it expires a range is listed again after a batch's writes. */
+const REFRESH_AHEAD_MS = 5_000;
 
 /** Several plans as one: changes in apply order, conflicts and counts added up. */
 function mergePlans(plans: readonly Plan[]): Plan {

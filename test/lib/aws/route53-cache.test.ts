@@ -128,6 +128,25 @@ describe('the per-container view of a zone (REGISTRAR_ROUTE53_CACHE_SECONDS)', (
     expect(a.records).toHaveLength(350);
   });
 
+  test('ranges about to expire are listed again ahead of time (after a batch), and stay fresh past the first expiry', async () => {
+    put(rec('t1', '10.0.0.1'));
+    await reader.viewUnder(ZONE, ['web.example.com']);
+    await otherWriter('UPSERT', rec('t2', '10.0.0.2'));
+    now += TTL_MS - 10_000;
+    fake.calls.length = 0;
+    // Not within 5 s of expiring yet: nothing to do.
+    await reader.refreshExpiring(5_000);
+    expect(lists()).toBe(0);
+    now += 6_000;
+    await reader.refreshExpiring(5_000);
+    expect(lists()).toBe(1);
+    now += 10_000;
+    const view = await reader.viewUnder(ZONE, ['web.example.com']);
+    expect(lists()).toBe(1);
+    expect(view.cached.has('web.example.com.')).toBe(true);
+    expect(owned(view.records)).toEqual(['ecs-registrar:o:t1=10.0.0.1', 'ecs-registrar:o:t2=10.0.0.2']);
+  });
+
   test("the container's own writes are in the view at once; others' are not until it expires", async () => {
     put(rec('t1', '10.0.0.1'));
     await reader.viewUnder(ZONE, ['web.example.com']);
