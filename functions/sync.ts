@@ -8,8 +8,9 @@ import { createTelemetry, recordBatchMetrics } from '../lib/observability/teleme
 import { processEventBatch } from '../lib/sync/process-batch';
 
 const { logger, metrics } = createTelemetry();
-// Built once per container: settings fail fast here, naming the bad variable; clients, caches and ledger persist.
-const deps = createEngineDeps({ log: logger });
+// Built once per container: settings fail fast here, naming the bad variable; clients, caches and ledger persist,
+// the short-lived view of the zones included (REGISTRAR_ROUTE53_CACHE_SECONDS).
+const deps = createEngineDeps({ log: logger, cacheRoute53: true });
 const { deadlineMarginMs } = loadAwsCallSettings();
 
 /**

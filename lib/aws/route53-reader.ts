@@ -6,9 +6,10 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { normaliseName } from '../domain/dns-name';
-import type { DnsRecord } from '../domain/records';
+import { type DnsRecord, recordKey } from '../domain/records';
 import { type BackoffOptions, type RetryOptions, realTiming, retrying, type Timing } from './backoff';
 import { AwsReadError, isRetryable } from './errors';
+import { isUnder, type Route53RecordCache } from './route53-cache';
 import { bareZoneId, fromResourceRecordSet, reversedName } from './route53-records';
 
 interface PageToken {
@@ -40,6 +41,15 @@ export interface Route53ReaderOptions extends Partial<BackoffOptions> {
   /** Attempts per read on throttling and transient faults (the client itself makes one: clients.ts). */
   maxAttempts?: number;
   timing?: Timing;
+  /** This container's short-lived view of its zones (route53-cache.ts): only `viewUnder` answers from it. */
+  cache?: Route53RecordCache;
+}
+
+/** Records at and below some names, and which of those names the answer took from the cache. */
+export interface ZoneView {
+  records: DnsRecord[];
+  /** Normalised names served from what this container read earlier (and wrote since), not listed now. */
+  cached: Set<string>;
 }
 
 /**
@@ -49,12 +59,14 @@ export interface Route53ReaderOptions extends Partial<BackoffOptions> {
 export class Route53Reader {
   private readonly zones = new Map<string, Promise<ZoneInfo>>();
   private readonly retry: RetryOptions;
+  private readonly cache?: Route53RecordCache;
 
   constructor(
     private readonly client: Route53Client,
     limiter?: Limiter,
     options: Route53ReaderOptions = {},
   ) {
+    this.cache = options.cache;
     this.retry = {
       maxAttempts: options.maxAttempts ?? 8,
       baseDelayMs: options.baseDelayMs ?? 250,
@@ -105,8 +117,44 @@ export class Route53Reader {
    * together (one service's A, SRV and per-task names) reads them in one request instead of one per name.
    */
   async recordsUnder(zoneId: string, names: Iterable<string>): Promise<DnsRecord[]> {
+    return (await this.listRanges(zoneId, [...names])).records;
+  }
+
+  /**
+   * As recordsUnder, but the names a fresh entry of the cache covers are answered from it (no request): the sync
+   * path's read. Without a cache (the reconciler, the CLI) every name is listed. What is listed refreshes the cache.
+   */
+  async viewUnder(zoneId: string, names: Iterable<string>): Promise<ZoneView> {
+    const wanted = [...new Set([...names].map(normaliseName))];
+    const cached = new Set<string>();
+    const hits: DnsRecord[] = [];
+    const misses: string[] = [];
+    for (const name of wanted) {
+      const hit = this.cache?.enabled ? this.cache.lookup(zoneId, name) : undefined;
+      if (hit) {
+        cached.add(name);
+        hits.push(...hit);
+      } else {
+        misses.push(name);
+      }
+    }
+    const listed = misses.length > 0 ? (await this.listRanges(zoneId, misses)).records : [];
+    const byKey = new Map([...hits, ...listed].map((r) => [recordKey(r), r]));
+    return { records: [...byKey.values()], cached };
+  }
+
+  /**
+   * Lists again the cached ranges that would expire within `withinMs`, so that the next batch finds them fresh instead
+   * of waiting for the listing before it can plan (the sync path calls it after a batch's writes). No cache: nothing.
+   */
+  async refreshExpiring(withinMs: number): Promise<void> {
+    for (const [zoneId, roots] of this.cache?.expiring(withinMs) ?? []) await this.listRanges(zoneId, roots);
+  }
+
+  /** The coalesced listing of recordsUnder; each range read is kept in the cache (when there is one). */
+  private async listRanges(zoneId: string, names: string[]): Promise<{ records: DnsRecord[] }> {
     // A name inside another scanned subtree is covered by that scan.
-    const roots = [...new Set([...names].map(normaliseName))]
+    const roots = [...new Set(names.map(normaliseName))]
       .map((n) => ({ name: n, key: listingKey(n) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .filter((n, i, all) => !all.slice(0, i).some((p) => n.key.startsWith(p.key)));
@@ -115,19 +163,29 @@ export class Route53Reader {
     // reached the end of the zone; neither before the first page.
     let next: { key: string; token: PageToken } | undefined;
     let ended = false;
+    // When each range was read: the request time of the first page that held part of it (a listing of many pages takes
+    // seconds at the budget's rate, so its ranges are as old as their own pages, and expire one after the other).
+    const readAt = new Map<string, number>();
+    let lastPageAt = 0;
     for (const root of roots) {
+      // The last page read holds the start of this range (or went past its end, or reached the end of the zone).
+      if (ended || (next && next.key >= root.key)) readAt.set(root.name, lastPageAt);
       while (!ended) {
         // The pages read already went past this range: it is in `read` whole.
         if (next && next.key > root.key && !next.key.startsWith(root.key)) break;
         // Continue a listing that stopped inside the range; otherwise start one at the range.
         const token: PageToken = next?.key.startsWith(root.key) ? next.token : { name: root.name };
+        lastPageAt = this.cache?.now() ?? 0;
+        if (!readAt.has(root.name)) readAt.set(root.name, lastPageAt);
         const page = await this.page(zoneId, token);
         read.push(...page.records);
         next = page.next ? { key: listingKey(page.next.name ?? ''), token: page.next } : undefined;
         ended = !page.next;
       }
     }
-    return read.filter((r) => roots.some((root) => r.name === root.name || r.name.endsWith(`.${root.name}`)));
+    const records = read.filter((r) => roots.some((root) => isUnder(r.name, root.name)));
+    for (const root of roots) this.cache?.store(zoneId, root.name, records, readAt.get(root.name) ?? 0);
+    return { records };
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Route53Change } from '../domain/changes';
 import { type DnsRecord, resourceRecordCount, valueCharacters } from '../domain/records';
 import { type BackoffOptions, realTiming, retrying, type Timing } from './backoff';
 import { errorCode, errorMessage, isRetryable } from './errors';
+import type { Route53RecordCache } from './route53-cache';
 import { sdkChange } from './route53-records';
 
 export type ChangeStatus = 'applied' | 'rejected' | 'failed';
@@ -32,12 +33,19 @@ export interface Route53WriterOptions extends Partial<BackoffOptions> {
   limiter?: { take(): Promise<void> };
   /** Called for every ChangeResourceRecordSets sent, for metrics and reports. */
   onRequest?: (zoneId: string, changes: number) => void;
+  /**
+   * This container's view of its zones (route53-cache.ts): what a request applied is written into it (own writes are
+   * trusted), and the records of a refused change are dropped from it (the view was stale there).
+   */
+  cache?: Route53RecordCache;
 }
 
 /** What is sent, bisected and reported together: one change, or every change of one atomic group. */
 interface Unit {
   changes: Route53Change[];
   sdk: SdkChange[];
+  /** What `sdk` does, as records (for the cache). */
+  parts: [Action, DnsRecord][];
   records: number;
   characters: number;
 }
@@ -152,18 +160,29 @@ export class Route53Writer {
   private async applyBatch(zoneId: string, batch: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {
     const err = await this.send(zoneId, batch);
     const each = (u: Unit) => u.changes;
-    if (!err) return batch.flatMap(each).map((change) => ({ change, status: 'applied' }));
+    if (!err) {
+      // Deletes first: an UPDATE is the DELETE of the old record and the UPSERT of the new one at the same key.
+      const parts = batch.flatMap((u) => u.parts);
+      for (const [action, record] of [
+        ...parts.filter(([a]) => a === 'DELETE'),
+        ...parts.filter(([a]) => a !== 'DELETE'),
+      ])
+        this.options.cache?.wrote(zoneId, action, record);
+      return batch.flatMap(each).map((change) => ({ change, status: 'applied' }));
+    }
     const code = errorCode(err);
     if (!BATCH_REJECTIONS.has(code)) {
       return batch.flatMap(each).map((change) => ({ change, status: 'failed', code, message: errorMessage(err) }));
     }
     if (batch.length === 1) {
+      this.forget(zoneId, batch, () => rejectionMessage(err));
       return batch[0]!.changes.map((change) => ({ change, status: 'rejected', code, message: rejectionMessage(err) }));
     }
     // Route 53 names the records it refused: set exactly those aside and send the rest again, one request instead of
     // bisecting (2·log2(n) requests at five a second, for the usual stale DELETE of a record another container removed).
     const named = namedRejections(err, batch);
     if (named) {
+      this.forget(zoneId, named.units, (u) => named.messages.get(u) ?? '');
       const rejected = named.units.flatMap((u) =>
         u.changes.map((change) => ({ change, status: 'rejected' as const, code, message: named.messages.get(u) })),
       );
@@ -174,6 +193,26 @@ export class Route53Writer {
     const left = await this.applyBatch(zoneId, batch.slice(0, mid));
     const right = await this.applyBatch(zoneId, batch.slice(mid));
     return [...left, ...right];
+  }
+
+  /**
+   * Refused units and the cache: a DELETE refused only because its record is gone (`not found`: no record has that
+   * name, type and SetIdentifier) tells exactly what is there now, and the cache drops the record; any other refusal
+   * means the view was stale in a way not known, and the cache no longer answers for the names (the next read lists
+   * them again).
+   */
+  private forget(zoneId: string, units: readonly Unit[], messageOf: (u: Unit) => string): void {
+    const cache = this.options.cache;
+    if (!cache) return;
+    for (const u of units) {
+      const gone = u.parts.every(([a]) => a === 'DELETE') && isOnlyNotFound(messageOf(u));
+      if (gone) for (const [, r] of u.parts) cache.wrote(zoneId, 'DELETE', r);
+      else
+        cache.invalidate(
+          zoneId,
+          u.parts.map(([, r]) => r.name),
+        );
+    }
   }
 
   /** Sends one batch, retrying throttling (every attempt through the limiter); the final error, or undefined. */
@@ -203,11 +242,13 @@ export class Route53Writer {
   }
 }
 
+type Action = 'DELETE' | 'UPSERT' | 'CREATE';
+
 function toUnit(change: Route53Change): Unit {
   // A record without a SetIdentifier (a service's alias or CNAME) has a key anyone may use: it is CREATEd, so that a
   // record someone else wrote since it was read makes Route 53 reject the change instead of being overwritten.
   const put = change.record.setIdentifier === undefined ? 'CREATE' : 'UPSERT';
-  const parts: ['DELETE' | 'UPSERT' | 'CREATE', DnsRecord][] =
+  const parts: [Action, DnsRecord][] =
     change.action === 'UPDATE'
       ? [
           ['DELETE', change.previous],
@@ -219,6 +260,7 @@ function toUnit(change: Route53Change): Unit {
   return {
     changes: [change],
     sdk: parts.map(([action, r]) => sdkChange(action, r)),
+    parts,
     records: parts.reduce((n, [a, r]) => n + weight(a) * resourceRecordCount(r), 0),
     characters: parts.reduce((n, [a, r]) => n + weight(a) * valueCharacters(r), 0),
   };
@@ -227,6 +269,7 @@ function toUnit(change: Route53Change): Unit {
 /** Adds a change to its group's unit; the group's deletes stay ahead of its creates (an UPDATE's pair included). */
 function mergeInto(group: Unit, unit: Unit): void {
   group.changes.push(...unit.changes);
+  group.parts.push(...unit.parts);
   const all = [...group.sdk, ...unit.sdk];
   group.sdk = [...all.filter((c) => c.Action === 'DELETE'), ...all.filter((c) => c.Action !== 'DELETE')];
   group.records += unit.records;
@@ -262,6 +305,14 @@ function namedRejections(err: unknown, batch: Unit[]): { units: Unit[]; messages
   }
   return { units: [...byUnit.keys()], messages: new Map([...byUnit].map(([u, ms]) => [u, ms.join('; ')])) };
 }
+
+/** Every message (joined with `; `) says a DELETE found no record (aws-facts.md §3.1). */
+export function isOnlyNotFound(message: string): boolean {
+  const parts = message.split('; ').filter((m) => m.length > 0);
+  return parts.length > 0 && parts.every((m) => NOT_FOUND.test(m));
+}
+
+const NOT_FOUND = /^Tried to delete resource record set .* but it was not found$/;
 
 function rejectionMessage(err: unknown): string {
   const messages = (err as { messages?: unknown }).messages;

@@ -270,6 +270,17 @@ export function route53RatePerCaller(budget: Route53BudgetSettings): number {
   return budget.requestsPerSecond / budget.shares;
 }
 
+export const ROUTE53_CACHE_VARIABLE = 'REGISTRAR_ROUTE53_CACHE_SECONDS';
+/** Seconds a sync container keeps what it read of a zone (lib/aws/route53-cache.ts); 0 turns the cache off. */
+export const DEFAULT_ROUTE53_CACHE_SECONDS = 30;
+export const MAX_ROUTE53_CACHE_SECONDS = 60;
+
+/** How long a sync container may plan from what it read of a zone before reading it again. */
+export function loadRoute53CacheSeconds(env: Env = process.env): number {
+  const v = ROUTE53_CACHE_VARIABLE;
+  return integer(env[v], v, DEFAULT_ROUTE53_CACHE_SECONDS, 0, MAX_ROUTE53_CACHE_SECONDS);
+}
+
 /** Whether the stack serves tasks of this cluster (REGISTRAR_CLUSTERS, empty = all). */
 export function servesCluster(settings: Settings, clusterName: string): boolean {
   return settings.clusters.length === 0 || settings.clusters.includes(clusterName);

@@ -1,7 +1,7 @@
 import { adoptEcsFact, type TaskFact, taskPhase } from '../events/task-fact';
 import { planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
-import { readCurrent } from './current-state';
+import { readCurrent, stoppingView } from './current-state';
 import type { EngineDeps } from './deps';
 import { addToScope, emptyScope, type TaskSpecs } from './task-registrations';
 import { groupBy, type Settled, settleAll } from './verdicts';
@@ -74,7 +74,11 @@ export async function withdrawStoppedSinceConfirmed<T extends WrittenTask>(
   for (const t of stopped) addToScope(scope, t.specs.labels.specs);
   const subjects = new Set(stopped.map((t) => taskSubject(t.fact.taskId)));
   try {
-    const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope);
+    const view = stoppingView(
+      deps.settings.ownerId,
+      stopped.map((t) => ({ taskId: t.fact.taskId, stopping: true, specs: t.specs.labels.specs })),
+    );
+    const current = await readCurrent(deps.route53Reader, deps.cloudMapReader, scope, view);
     const plan = planChanges({
       owner: deps.settings.ownerId,
       desired: { records: [], instances: [] },

@@ -2,7 +2,7 @@ import { deadlinePassed, withDeadline } from '../aws/deadline';
 import { byApplyOrder } from '../domain/changes';
 import { type AppliedChange, applyPlan } from '../engine/apply';
 import { withdrawContestedClaims } from '../engine/claim-recheck';
-import { rereadStaleDeletes } from '../engine/current-state';
+import { retryStaleChanges } from '../engine/current-state';
 import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import {
@@ -53,7 +53,7 @@ export const DEADLINE_REASON = "not finished before the invocation's deadline; r
  * The event path: one SQS batch (or a CLI events file) through its stages, each a function from typed input to typed
  * output plus verdicts (no stage changes another's values):
  *   parse + collapse (collapse.ts) -> skip applied, read labels, confirm with ECS (confirm.ts) -> desire + plan
- *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, re-read stale deletes, recheck
+ *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, retry stale changes, recheck
  *   (engine/) -> verdicts (verdicts.ts).
  * Every input gets a verdict; one bad input never blocks the others.
  */
@@ -137,7 +137,9 @@ async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<
   );
   log.tasks.push(...settled.settled);
   log.services.push(...settleServiceEntries(services.planned, written.changes, conflicts));
-  return report(written.changes, conflicts, settled.lagsMs);
+  const done = report(written.changes, conflicts, settled.lagsMs);
+  await refreshAhead(deps);
+  return done;
 }
 
 /** Stages 2-4: the tasks the batch can act on, confirmed by ECS, with their registrations (undefined: out of time). */
@@ -190,9 +192,10 @@ async function planServices(
 
 /**
  * Stage 7: tasks and services applied together (one Route 53 request per zone for the whole batch while within
- * limits); a DELETE refused because the view was stale is settled by reading again, not retried (current-state.ts);
- * then the second look at ECS for the tasks just registered (recheck.ts), and at the claims just written: a name two
- * containers claimed at once is left to one claimant (claim-recheck.ts), the loser's tasks reported in conflict.
+ * limits); a change refused because the view was stale is settled by reading again and retrying just those records,
+ * not by an SQS retry (current-state.ts: retryStaleChanges); then the second look at ECS for the tasks just registered
+ * (recheck.ts), and at the claims just written: a name two containers claimed at once is left to one claimant
+ * (claim-recheck.ts), the loser's tasks reported in conflict.
  */
 async function applyAndRecheck(
   merged: Plan,
@@ -211,7 +214,11 @@ async function applyAndRecheck(
   try {
     changes = await applyPlan(merged, { route53: deps.route53Writer, cloudMap: deps.cloudMapWriter }, deps.dryRun);
     if (deps.dryRun) return { changes, conflicts: [], retry: [], stopped: new Map() };
-    changes = await rereadStaleDeletes(deps.route53Reader, changes);
+    changes = await retryStaleChanges(merged, changes, {
+      reader: deps.route53Reader,
+      writer: deps.route53Writer,
+      owner: deps.settings.ownerId,
+    });
     const look = await withdrawStoppedSinceConfirmed(planned, changes, deps);
     const contest = await withdrawContestedClaims(changes, merged.firstClaims ?? [], deps);
     return {
@@ -224,6 +231,25 @@ async function applyAndRecheck(
     return { error, changes };
   }
 }
+
+/**
+ * After a batch's writes (its verdicts are settled, its lag measured), the ranges of this container's view that are
+ * about to expire are listed again, so that the next batch plans at once instead of waiting for the listing: in
+ * steady traffic the listing moves off the path from an event to its DNS write. Ranges expire one by one (each is as
+ * old as its page), so this is a page or a few. Best effort: a failure or the deadline only leaves the ranges to
+ * expire; the next batch lists what it needs.
+ */
+async function refreshAhead(deps: EngineDeps): Promise<void> {
+  if (deps.dryRun || deadlinePassed()) return;
+  try {
+    await deps.route53Reader.refreshExpiring(REFRESH_AHEAD_MS);
+  } catch {
+    // Nothing lost: the ranges expire and are listed when a batch needs them.
+  }
+}
+
+/** How soon before it expires a range is listed again after a batch's writes. */
+const REFRESH_AHEAD_MS = 5_000;
 
 /** Several plans as one: changes in apply order, conflicts and counts added up. */
 function mergePlans(plans: readonly Plan[]): Plan {

@@ -1,5 +1,5 @@
 import { CLUSTER_ATTRIBUTE, isOwnedInstance, markIsAt, ownedTaskMark, type TaskLocation } from '../domain/ownership';
-import { readCurrent } from '../engine/current-state';
+import { readCurrent, stoppingView } from '../engine/current-state';
 import type { EngineDeps } from '../engine/deps';
 import { addToScope, emptyScope } from '../engine/task-registrations';
 import { type Settled, settleAll } from '../engine/verdicts';
@@ -31,8 +31,13 @@ export async function planTasks(tasks: readonly SpecifiedTask[], deps: EngineDep
     // ECS gave no address for a registration: what the task has registered is kept as it is (never deleted for want
     // of an address; the problem is reported). Not retried: ECS reports the addresses of a RUNNING task, so a
     // missing one is a label asking for what the task does not have (AAAA without IPv6), not a passing state.
+    const stops = tasks.map((t) => ({
+      taskId: t.fact.taskId,
+      stopping: taskPhase(t.fact) === 'stopping',
+      specs: t.specs.labels.specs,
+    }));
     const current = withoutMarksElsewhere(
-      await readCurrent(deps.route53Reader, deps.cloudMapReader, scope),
+      await readCurrent(deps.route53Reader, deps.cloudMapReader, scope, stoppingView(deps.settings.ownerId, stops)),
       tasks.filter((t) => taskPhase(t.fact) === 'stopping'),
       deps.settings.ownerId,
     );

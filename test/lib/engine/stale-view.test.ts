@@ -2,11 +2,10 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudMapWriter } from '../../../lib/aws/cloudmap';
 import { Route53Reader } from '../../../lib/aws/route53-reader';
-import { fromResourceRecordSet } from '../../../lib/aws/route53-records';
 import { Route53Writer } from '../../../lib/aws/route53-writer';
 import type { DnsRecord } from '../../../lib/domain/records';
 import { applyPlan } from '../../../lib/engine/apply';
-import { rereadStaleDeletes } from '../../../lib/engine/current-state';
+import { retryStaleChanges } from '../../../lib/engine/current-state';
 import type { Route53Change } from '../../../lib/plan/plan';
 import { FakeRoute53 } from '../../../testkit/fake-route53';
 
@@ -94,7 +93,7 @@ describe('a stale view: DELETEs of records another container already removed', (
     expect(left.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `ecs-registrar:o:task${100 + i}`).sort());
   });
 
-  test('a refused DELETE is re-read: gone counts as applied; rewritten stays rejected (retried from a fresh read)', async () => {
+  test('a refused DELETE is re-read and retried: gone counts as applied; rewritten is deleted as it is now', async () => {
     put(rec(1));
     put(rec(2));
     const reader = new Route53Reader(client());
@@ -120,22 +119,54 @@ describe('a stale view: DELETEs of records another container already removed', (
         },
       }),
     );
+    const plan = { changes: [del(one, 'task/t1'), del(two, 'task/t2')], conflicts: [], unchanged: 0 };
+    const writer = new Route53Writer(client());
     const applied = await applyPlan(
-      { changes: [del(one, 'task/t1'), del(two, 'task/t2')], conflicts: [], unchanged: 0 },
+      plan,
       // No Cloud Map change in this plan: a writer that is never given any.
-      { route53: new Route53Writer(client()), cloudMap: { apply: async () => [] } as unknown as CloudMapWriter },
+      { route53: writer, cloudMap: { apply: async () => [] } as unknown as CloudMapWriter },
     );
     expect(applied.map((c) => c.status)).toEqual(['rejected', 'rejected']);
     fake.calls.length = 0;
-    const settled = await rereadStaleDeletes(reader, applied);
+    const settled = await retryStaleChanges(plan, applied, { reader, writer, owner: 'o' });
+    // One listing of the name for both, one request for the retry (task2's DELETE with the values there now).
     expect(fake.callCount('ListResourceRecordSets')).toBe(1);
+    expect(writes()).toBe(1);
     expect(settled.find((c) => c.subject === 'task/t1')?.status).toBe('applied');
-    expect(settled.find((c) => c.subject === 'task/t2')?.status).toBe('rejected');
-    expect(
-      fake
-        .records(ZONE)
-        .filter((r) => r.SetIdentifier)
-        .map((r) => fromResourceRecordSet(ZONE, r).values),
-    ).toEqual([['10.9.9.9']]);
+    expect(settled.find((c) => c.subject === 'task/t2')?.status).toBe('applied');
+    expect(fake.records(ZONE).filter((r) => r.SetIdentifier)).toEqual([]);
+  });
+
+  test("a refused change of a key another owner holds is not retried: it stays rejected for the item's next plan", async () => {
+    put({ ...rec(1), setIdentifier: 'ecs-registrar:other:task1' });
+    const reader = new Route53Reader(client());
+    const [theirs] = (await reader.recordsUnder(ZONE, ['web.example.com'])) as [DnsRecord];
+    await client().send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                ...fake.records(ZONE).find((r) => r.SetIdentifier)!,
+                ResourceRecords: [{ Value: '10.9.9.9' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const plan = { changes: [del(theirs, 'task/t1')], conflicts: [], unchanged: 0 };
+    const writer = new Route53Writer(client());
+    const applied = await applyPlan(plan, {
+      route53: writer,
+      cloudMap: { apply: async () => [] } as unknown as CloudMapWriter,
+    });
+    fake.calls.length = 0;
+    const settled = await retryStaleChanges(plan, applied, { reader, writer, owner: 'o' });
+    expect(writes()).toBe(0);
+    expect(settled[0]?.status).toBe('rejected');
+    expect(fake.records(ZONE).find((r) => r.SetIdentifier)?.ResourceRecords).toEqual([{ Value: '10.9.9.9' }]);
   });
 });
