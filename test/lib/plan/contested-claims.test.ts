@@ -142,12 +142,20 @@ function staleContainer(hidden: string[], afterWrite?: () => never): EngineDeps 
   const reader = deps.route53Reader;
   const writer = deps.route53Writer;
   const read = reader.recordsUnder.bind(reader);
+  const view = reader.viewUnder.bind(reader);
   const apply = writer.apply.bind(writer);
   let wrote = false;
+  const visible = (records: DnsRecord[]) =>
+    wrote ? records : records.filter((r) => !hidden.some((h) => r.setIdentifier?.includes(h)));
+  // The event path reads through viewUnder (the cache's entry point), the re-checks through recordsUnder.
   reader.recordsUnder = async (zoneId, names) => {
     if (wrote && afterWrite) afterWrite();
-    const records = await read(zoneId, names);
-    return wrote ? records : records.filter((r) => !hidden.some((h) => r.setIdentifier?.includes(h)));
+    return visible(await read(zoneId, names));
+  };
+  reader.viewUnder = async (zoneId, names) => {
+    if (wrote && afterWrite) afterWrite();
+    const got = await view(zoneId, names);
+    return { ...got, records: visible(got.records) };
   };
   writer.apply = (changes) => {
     wrote = true;
