@@ -221,6 +221,17 @@ interface TaskState {
   bindings: Map<string, NetworkBinding[]>;
   containers: { name: string; image?: string; arn: string }[];
   tags: Tag[];
+  /** Container health as DescribeTasks reports it (UNKNOWN when not set: no health check, or not passed yet). */
+  health: Map<string, HealthStatus>;
+}
+
+type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+/** Task health from its containers' (ECS builds it from the essential ones; every container is essential here). */
+function taskHealth(task: TaskState): HealthStatus {
+  const all = task.containers.map((c) => task.health.get(c.name) ?? 'UNKNOWN');
+  if (all.includes('UNHEALTHY')) return 'UNHEALTHY';
+  return all.length > 0 && all.every((h) => h === 'HEALTHY') ? 'HEALTHY' : 'UNKNOWN';
 }
 
 function lastSegment(ref: string): string {
@@ -387,6 +398,7 @@ export class FakeEcs extends FakeService {
       bindings,
       containers,
       tags: deepCopy(input.tags ?? []),
+      health: new Map(),
       ...(startedBy !== undefined ? { startedBy } : {}),
       ...(containerInstanceArn !== undefined ? { containerInstanceArn } : {}),
     };
@@ -442,6 +454,23 @@ export class FakeEcs extends FakeService {
     task.times.updatedAt = now;
     task.version += 1;
     this.#emit(task);
+  }
+
+  /**
+   * A container's health check result (default: the first container). ECS bumps the task's version and sends a Task
+   * State Change event for it, which does not carry the health (aws-facts.md §1.2: DescribeTasks does); `emit: false`
+   * models a transition whose event was lost. Unchanged health is a no-op.
+   */
+  setHealth(taskArn: string, status: HealthStatus, options: { container?: string; emit?: boolean } = {}): void {
+    const task = this.#task(taskArn);
+    const name = options.container ?? task.containers[0]?.name ?? '';
+    if (!task.containers.some((c) => c.name === name))
+      throw new Error(`FakeEcs: task ${taskArn} has no container ${name}`);
+    if ((task.health.get(name) ?? 'UNKNOWN') === status) return;
+    task.health.set(name, status);
+    task.version += 1;
+    task.times.updatedAt = this.#clock();
+    if (options.emit ?? true) this.#emit(task);
   }
 
   /**
@@ -881,8 +910,8 @@ export class FakeEcs extends FakeService {
       executionStoppedAt: t.executionStoppedAt,
       stoppedAt: t.stoppedAt,
       attachments: attachments.map((a): Attachment => ({ ...a, type: 'ElasticNetworkInterface' })),
-      containers: containers.map((c): Container => ({ ...c, healthStatus: 'UNKNOWN' })),
-      healthStatus: 'UNKNOWN',
+      containers: containers.map((c): Container => ({ ...c, healthStatus: task.health.get(c.name) ?? 'UNKNOWN' })),
+      healthStatus: taskHealth(task),
       launchType: task.launchType,
       stopCode: detail.stopCode === undefined ? undefined : task.stopCode,
       tags: includeTags ? deepCopy(task.tags) : undefined,

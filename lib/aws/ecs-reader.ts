@@ -305,6 +305,8 @@ export function taskDefinitionView(td: TaskDefinition, arn: string): TaskDefinit
           protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
           name: p.name || undefined,
         })),
+      ...(c.healthCheck?.command?.length ? { hasHealthCheck: true } : {}),
+      ...(typeof c.stopTimeout === 'number' ? { stopTimeout: c.stopTimeout } : {}),
     })),
   };
 }

@@ -1,5 +1,6 @@
 import { OWNER_ID_PATTERN } from '../domain/ownership';
 import { type NamePolicy, NamePolicyError, parseNamePolicy } from '../plan/name-policy';
+import { DEFAULT_HEALTH_MODE, type HealthMode, parseHealthMode } from './health';
 
 /** What the registrar may change (REGISTRAR_POLICY), as external-dns's --policy: docs/names.md "Modes". */
 export type WriteMode = 'sync' | 'upsert-only' | 'create-only';
@@ -25,6 +26,8 @@ export interface Settings {
   namePolicy?: NamePolicy;
   /** sync (default), upsert-only (never delete) or create-only (never delete or update): REGISTRAR_POLICY. */
   mode?: WriteMode;
+  /** Stack default of the health gate (REGISTRAR_HEALTH, health.ts); labels override it. Absent means `ignore`. */
+  health?: HealthMode;
 }
 
 export class SettingsError extends Error {
@@ -47,6 +50,7 @@ export const SETTINGS_VARIABLES = {
   maxDeletePercent: 'REGISTRAR_MAX_DELETE_PERCENT',
   namePolicy: 'REGISTRAR_NAME_POLICY',
   mode: 'REGISTRAR_POLICY',
+  health: 'REGISTRAR_HEALTH',
 } as const;
 
 export const DEFAULT_TTL = 60;
@@ -116,9 +120,13 @@ export function loadSettings(env: Env = process.env): Settings {
   if (!(WRITE_MODES as readonly string[]).includes(rawMode))
     throw new SettingsError(v.mode, `"${rawMode}" must be one of ${WRITE_MODES.join(', ')}`);
 
+  const health = parseHealthMode(env[v.health], DEFAULT_HEALTH_MODE);
+  if ('problem' in health) throw new SettingsError(v.health, `"${env[v.health]}" ${health.problem}`);
+
   return {
     namePolicy,
     mode: rawMode as WriteMode,
+    health: health.mode,
     hostedZoneIds,
     ownerId,
     defaultTtl: integer(env[v.defaultTtl], v.defaultTtl, DEFAULT_TTL, 0, 2_147_483_647),

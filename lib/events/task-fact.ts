@@ -45,7 +45,15 @@ export interface TaskEni {
 export interface TaskContainer {
   name: string;
   networkBindings: NetworkBinding[];
+  /**
+   * The container's ECS health (DescribeTasks `containers[].healthStatus`; task state change events do not carry it).
+   * UNKNOWN while a health check has not passed yet, and always for a container without a health check.
+   */
+  healthStatus?: HealthStatus;
 }
+
+export const HEALTH_STATUSES = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface NetworkBinding {
   containerPort: number;
@@ -224,8 +232,16 @@ function parseContainers(containers: unknown, prefix: string): TaskContainer[] {
         bindings.push({ containerPort, hostPort, protocol });
       }
     }
-    return { name: c.name, networkBindings: bindings };
+    const healthStatus = parseHealthStatus(c.healthStatus, `${field}.healthStatus`);
+    return { name: c.name, networkBindings: bindings, ...(healthStatus ? { healthStatus } : {}) };
   });
+}
+
+/** A health status ECS may extend: an unknown word counts as UNKNOWN (not yet healthy), a non-string is malformed. */
+function parseHealthStatus(value: unknown, field: string): HealthStatus | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidEventError(field, `must be one of ${HEALTH_STATUSES.join(', ')}`);
+  return (HEALTH_STATUSES as readonly string[]).includes(value) ? (value as HealthStatus) : 'UNKNOWN';
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {

@@ -19,6 +19,7 @@ import {
 } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
 import { refusedRegistrations } from './claims';
+import { type GatedHealth, gateByHealth, type HealthOutcome } from './health-gate';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
 /**
@@ -33,6 +34,7 @@ import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
  */
 
 export type { Change, CloudMapChange, Route53Change } from '../domain/changes';
+export type { GatedHealth, HealthOutcome } from './health-gate';
 
 export interface Conflict {
   provider: 'route53' | 'cloudmap';
@@ -49,6 +51,8 @@ export interface Plan {
   unchanged: number;
   /** Changes the write mode (REGISTRAR_POLICY) held back, with the reason: reported, never applied. */
   skipped?: { change: Change; reason: string }[];
+  /** What the health gate did (health-gate.ts): present when any registration's gate was closed. */
+  health?: HealthOutcome;
 }
 
 export interface EndpointSet {
@@ -59,7 +63,12 @@ export interface EndpointSet {
 export interface PlanInput {
   owner: string;
   /** Every desired entry, each tagged with the subject (e.g. `task:<id>`) it belongs to. */
-  desired: { records: Subjected<DnsRecord>[]; instances: Subjected<CloudMapInstance>[] };
+  desired: {
+    records: Subjected<DnsRecord>[];
+    instances: Subjected<CloudMapInstance>[];
+    /** Registrations whose health gate is not open (health-gate.ts), by healthKey; none listed: all healthy. */
+    health?: ReadonlyMap<string, GatedHealth>;
+  };
   /** What was read at the names and Cloud Map services concerned: owned and foreign entries alike. */
   current: EndpointSet;
   /**
@@ -113,10 +122,22 @@ export function ownedInstanceSubject(owner: string, i: CloudMapInstance): string
   return isOwnedInstance(owner, i.attributes) ? taskSubject(i.instanceId) : undefined;
 }
 
-export function planChanges(input: PlanInput): Plan {
+export function planChanges(unGated: PlanInput): Plan {
   const plan: Plan = { changes: [], conflicts: [], unchanged: 0 };
-  const inScope = input.inScope ?? (() => true);
-  const subjectOf = input.ownedRecordSubject ?? defaultOwnedRecordSubject(input.owner, input.current.records);
+  const inScope = unGated.inScope ?? (() => true);
+  const subjectOf = unGated.ownedRecordSubject ?? defaultOwnedRecordSubject(unGated.owner, unGated.current.records);
+  // The health gate first: what it leaves out is not desired, so the diff withdraws it like any other entry.
+  const gated = gateByHealth({
+    owner: unGated.owner,
+    desired: unGated.desired,
+    current: unGated.current,
+    health: unGated.desired.health ?? new Map(),
+    inScope,
+    recordSubject: subjectOf,
+    instanceSubject: (i) => ownedInstanceSubject(unGated.owner, i),
+  });
+  if (unGated.desired.health?.size) plan.health = gated.outcome;
+  const input: PlanInput = { ...unGated, desired: { records: gated.records, instances: gated.instances } };
   planRecords(input, subjectOf, inScope, plan);
   enforceSetIdentifierLimit(input.current.records, plan);
   planInstances(input, inScope, plan);

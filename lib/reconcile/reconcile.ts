@@ -13,6 +13,7 @@ import {
   type Conflict,
   defaultOwnedRecordSubject,
   type EndpointSet,
+  type HealthOutcome,
   ownedInstanceSubject,
   type Plan,
   planChanges,
@@ -52,6 +53,8 @@ export interface ReconcileReport {
   conflicts: Conflict[];
   /** Changes the write mode (REGISTRAR_POLICY upsert-only or create-only) held back: what sync would have done. */
   skipped?: { action: string; key: string; subject: string; reason: string }[];
+  /** The health gate's work (plan/health-gate.ts): withdrawn unhealthy registrations and fail-open names. */
+  health?: HealthOutcome;
   problems: { subject: string; message: string }[];
   /**
    * Owned subjects kept as they are because ECS could not say whether their task runs (an unreadable task or task
@@ -543,6 +546,7 @@ function buildReport(
           })),
         }
       : {}),
+    ...(r.plan.health ? { health: r.plan.health } : {}),
     problems: r.problems,
     held,
     outsideView: [...r.judged.outside].map(([subject, o]) => ({ subject, entries: r.entriesOf?.(subject) ?? 0, ...o })),

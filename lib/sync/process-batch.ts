@@ -13,7 +13,7 @@ import {
 import { type Settled, type Staged, settleAll } from '../engine/verdicts';
 import type { RawInput } from '../events/parse';
 import type { TaskFact } from '../events/task-fact';
-import type { Conflict, Plan } from '../plan/plan';
+import type { Conflict, HealthOutcome, Plan } from '../plan/plan';
 import { type Collapsed, collapseInputs, type ItemReport } from './collapse';
 import { confirmWithEcs, readFailure, readLabels, skipApplied } from './confirm';
 import type { OpenTask, SpecifiedTask } from './open-task';
@@ -33,6 +33,8 @@ export interface BatchReport {
   retry: string[];
   /** Event time -> DNS written, per task with applied changes, in milliseconds. */
   lagsMs: number[];
+  /** The health gate's work in this batch (plan/health-gate.ts): withdrawn registrations and fail-open names. */
+  health: HealthOutcome;
   dryRun: boolean;
 }
 
@@ -69,6 +71,7 @@ class BatchLog {
   readonly tasks: Settled<OpenTask>[] = [];
   readonly services: Settled<ServiceEntry>[] = [];
   readonly problems: BatchReport['problems'] = [];
+  health: HealthOutcome = { withdrawn: [], failOpen: [] };
 
   /** Records a task stage's verdicts and returns the tasks still open. */
   take<T extends OpenTask>(staged: Staged<T>): T[] {
@@ -97,6 +100,7 @@ async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<
   const taskPlan = await planTasks(tasks, deps);
   log.tasks.push(...taskPlan.settled);
   log.problems.push(...taskPlan.problems);
+  if (taskPlan.plan?.health) log.health = taskPlan.plan.health;
   const services = await planServices(collapsed.services, deps, log);
 
   const planned = taskPlan.plan ? tasks : [];
@@ -236,6 +240,7 @@ function finish(
     problems: log.problems,
     retry: items.filter((i) => i.status === 'retry').map((i) => i.id),
     lagsMs: written.lagsMs,
+    health: log.health,
     dryRun: !!deps.dryRun,
   };
 }
