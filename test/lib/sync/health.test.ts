@@ -1,3 +1,4 @@
+import { ChangeResourceRecordSetsCommand, type ChangeResourceRecordSetsCommandInput } from '@aws-sdk/client-route-53';
 import { reconcileOrFail } from '../../../lib/reconcile/reconcile';
 import { processEventBatch } from '../../../lib/sync/process-batch';
 import { FakeWorld, ZONE_ID } from '../../../testkit/fake-world';
@@ -196,5 +197,51 @@ describe('the reconciler applies the same gate', () => {
     expect(ownedBy(registered!)).toHaveLength(4);
     expect(ownedBy(fresh)).toEqual([]);
     expect(report.outcome).toBe('converged');
+  });
+});
+
+describe('rolling update: never empty by accident', () => {
+  test('a new healthy task and the old one stopping in one batch: one atomic request, the name always answers', async () => {
+    // Prepare
+    const [old] = await healthyTasks(1);
+    const fresh = world.runningTask(checkedDefinition(), '10.0.0.2');
+    world.ecs.setHealth(fresh, 'HEALTHY');
+    world.ecs.stopTask(old!, { until: 'RUNNING' });
+    const answersAfterEachRequest: number[] = [];
+    world.mocks.route53
+      .on(ChangeResourceRecordSetsCommand)
+      .callsFake(async (i: ChangeResourceRecordSetsCommandInput) => {
+        const out = await world.route53.changeResourceRecordSets(i);
+        answersAfterEachRequest.push(
+          world.route53.records(ZONE_ID).filter((r) => r.Name === 'web.example.com.' && r.Type === 'A').length,
+        );
+        return out;
+      });
+
+    // Act
+    const report = await processEventBatch(world.takeInputs(), world.deps());
+
+    // Assess
+    expect(report.retry).toEqual([]);
+    expect(answersAfterEachRequest).toEqual([1]);
+    expect(answers(fresh)).toHaveLength(1);
+    expect(answers(old!)).toHaveLength(0);
+  });
+
+  test('an old healthy task stays while its replacement is not yet healthy, and goes once it is', async () => {
+    // Prepare
+    const [old] = await healthyTasks(1);
+    const fresh = world.runningTask(checkedDefinition(), '10.0.0.2');
+    await processEventBatch(world.takeInputs(), world.deps());
+    const whileWaiting = [answers(old!).length, answers(fresh).length];
+    world.ecs.setHealth(fresh, 'HEALTHY');
+    world.ecs.stopTask(old!, { until: 'RUNNING' });
+
+    // Act
+    await processEventBatch(world.takeInputs(), world.deps());
+
+    // Assess
+    expect(whileWaiting).toEqual([1, 0]);
+    expect([answers(old!).length, answers(fresh).length]).toEqual([0, 1]);
   });
 });
