@@ -124,6 +124,22 @@ export interface EcsTaskStateChangeDetail {
 
 export type EcsTaskStateChangeEvent = EventBridgeEvent<'ECS Task State Change', EcsTaskStateChangeDetail>;
 
+/** The fields of an `ECS Container Instance State Change` detail the registrar reads (aws-facts.md §1.1). */
+export interface EcsContainerInstanceStateChangeDetail {
+  agentConnected: boolean;
+  clusterArn: string;
+  containerInstanceArn: string;
+  ec2InstanceId: string;
+  registeredAt: string;
+  status: string;
+  updatedAt: string;
+  version: number;
+}
+export type ContainerInstanceStateChangeEvent = EventBridgeEvent<
+  'ECS Container Instance State Change',
+  EcsContainerInstanceStateChangeDetail
+>;
+
 // --- test-side inputs ----------------------------------------------------------------------------------------------
 
 export interface FakeEcsOptions {
@@ -187,6 +203,8 @@ interface ContainerInstanceState {
   arn: string;
   ec2InstanceId: string;
   registeredAt: Date;
+  status: 'ACTIVE' | 'DRAINING';
+  version: number;
 }
 
 interface TaskState {
@@ -343,8 +361,42 @@ export class FakeEcs extends FakeService {
       arn,
       ec2InstanceId: input.ec2InstanceId,
       registeredAt: this.#clock(),
+      status: 'ACTIVE',
+      version: 1,
     });
     return arn;
+  }
+
+  /**
+   * UpdateContainerInstancesState: DRAINING (or back to ACTIVE). Returns the `ECS Container Instance State Change`
+   * event ECS sends for it (aws-facts.md §1.1: container-instance events carry `detail.version`).
+   */
+  setContainerInstanceStatus(arn: string, status: 'ACTIVE' | 'DRAINING'): ContainerInstanceStateChangeEvent {
+    const ci = this.#containerInstances.get(lastSegment(arn));
+    if (!ci) throw new Error(`FakeEcs: no container instance ${arn}`);
+    if (ci.status !== status) ci.version += 1;
+    ci.status = status;
+    const time = this.#clock().toISOString();
+    return {
+      version: '0',
+      id: this.#ids.uuid(),
+      'detail-type': 'ECS Container Instance State Change',
+      source: 'aws.ecs',
+      account: this.#account,
+      time,
+      region: this.#region,
+      resources: [ci.arn],
+      detail: {
+        agentConnected: true,
+        clusterArn: this.#clusters.get(ci.cluster)?.arn ?? '',
+        containerInstanceArn: ci.arn,
+        ec2InstanceId: ci.ec2InstanceId,
+        registeredAt: ci.registeredAt.toISOString(),
+        status: ci.status,
+        updatedAt: time,
+        version: ci.version,
+      },
+    };
   }
 
   /**
@@ -647,7 +699,8 @@ export class FakeEcs extends FakeService {
           {
             containerInstanceArn: ci.arn,
             ec2InstanceId: ci.ec2InstanceId,
-            status: 'ACTIVE',
+            status: ci.status,
+            version: ci.version,
             agentConnected: true,
             registeredAt: ci.registeredAt,
             runningTasksCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,

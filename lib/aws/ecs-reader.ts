@@ -135,7 +135,30 @@ export class EcsReader {
           });
       }
     }
+    await this.annotateInstanceStatus(cluster, facts);
     return { facts, failures };
+  }
+
+  /**
+   * The status of each task's container instance (DRAINING means the task is being moved away), one
+   * DescribeContainerInstances per 100 instances. Not cached: an instance is set DRAINING at any time.
+   */
+  private async annotateInstanceStatus(cluster: string, facts: TaskFact[]): Promise<void> {
+    const arns = [...new Set(facts.flatMap((f) => (f.containerInstanceArn ? [f.containerInstanceArn] : [])))];
+    const status = new Map<string, string>();
+    for (const batch of chunks(arns, 100)) {
+      try {
+        const out = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }));
+        for (const ci of out.containerInstances ?? [])
+          if (ci.containerInstanceArn && ci.status) status.set(ci.containerInstanceArn, ci.status);
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'DescribeContainerInstances', err);
+      }
+    }
+    for (const f of facts) {
+      const s = f.containerInstanceArn ? status.get(f.containerInstanceArn) : undefined;
+      if (s) f.containerInstanceStatus = s;
+    }
   }
 
   /** Which of these clusters exist and are ACTIVE in this account and Region (DescribeClusters, 100 per call). */

@@ -29,6 +29,11 @@ export interface TaskFact {
   launchType?: string;
   availabilityZone?: string;
   containerInstanceArn?: string;
+  /**
+   * Status of the task's container instance (DescribeContainerInstances, read with DescribeTasks by the ECS reader):
+   * a task on a DRAINING instance is withdrawn like a stopping one (onDrainingInstance).
+   */
+  containerInstanceStatus?: string;
   eni?: TaskEni;
   containers: TaskContainer[];
   /** Envelope `time` of the event, ISO-8601. */
@@ -91,6 +96,15 @@ export function taskPhase(fact: Pick<TaskFact, 'lastStatus' | 'desiredStatus'>):
   if (fact.desiredStatus === 'STOPPED' || past) return 'stopping';
   return fact.lastStatus === 'RUNNING' ? 'running' : 'starting';
 }
+
+/**
+ * A task whose container instance is DRAINING (EC2 launch type) is about to be moved: ECS stops it once replacements
+ * run elsewhere. It is withdrawn from DNS now, like a task with desired STOPPED, so clients stop being sent to it for
+ * the whole drain instead of only its stop timeout. Its lifecycle is not over (an instance can be set ACTIVE again,
+ * and the task then registers again), so this is not a phase: the ledger never records it as stopped.
+ */
+export const onDrainingInstance = (fact: Pick<TaskFact, 'containerInstanceStatus'>): boolean =>
+  fact.containerInstanceStatus === 'DRAINING';
 
 type Json = Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import type { DesiredState, TaskSpecs } from '../engine/task-registrations';
 import { clusterNameOf } from '../events/arn';
-import { type TaskFact, taskPhase } from '../events/task-fact';
+import { onDrainingInstance, type TaskFact, taskPhase } from '../events/task-fact';
 import {
   type Conflict,
   defaultOwnedRecordSubject,
@@ -218,7 +218,8 @@ async function reconcileRun(
   // 3. Desired state.
   const problems: { subject: string; message: string }[] = [];
   const withSpecs: { fact: TaskFact; specs: TaskSpecs }[] = [];
-  for (const fact of judged.running.values()) {
+  // A task on a DRAINING container instance runs but is not desired: what it has is withdrawn (task-fact.ts).
+  for (const fact of [...judged.running.values()].filter((f) => !onDrainingInstance(f))) {
     const subject = taskSubject(fact.taskId);
     let specs: TaskSpecs;
     try {
