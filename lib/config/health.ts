@@ -33,3 +33,29 @@ export function parseRegistrationHealth(
   fail('health', value, parsed.problem);
   return stackDefault ?? DEFAULT_HEALTH_MODE;
 }
+
+/** ECS's stop timeout when neither the container nor the agent sets one (ECS_CONTAINER_STOP_TIMEOUT), in seconds. */
+export const ECS_DEFAULT_STOP_TIMEOUT = 30;
+
+/**
+ * A registration is withdrawn when ECS decides to stop its task (desired STOPPED) or drains its instance; clients keep
+ * the removed address for up to its TTL (plus resolver caching). A container whose stop timeout is shorter than that
+ * TTL can be killed while clients are still sent to it (README "Drain and stop timeout").
+ */
+export function stopTimeoutWarnings(
+  containers: readonly { name: string; stopTimeout?: number }[],
+  specs: readonly { id: string; containerName: string; ttl: number }[],
+): string[] {
+  const warnings: string[] = [];
+  for (const spec of specs) {
+    const container = containers.find((c) => c.name === spec.containerName);
+    const stopTimeout = container?.stopTimeout ?? ECS_DEFAULT_STOP_TIMEOUT;
+    if (stopTimeout >= spec.ttl) continue;
+    const which =
+      container?.stopTimeout === undefined ? `not set (ECS default ${ECS_DEFAULT_STOP_TIMEOUT} s)` : `${stopTimeout} s`;
+    warnings.push(
+      `container "${spec.containerName}": registration "${spec.id}" has TTL ${spec.ttl} s but the container's stopTimeout is ${which}: clients may still be sent to it after it is stopped (fix: set stopTimeout to at least ${spec.ttl}, or lower ecs-registrar.ttl)`,
+    );
+  }
+  return warnings;
+}
