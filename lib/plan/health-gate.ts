@@ -52,13 +52,24 @@ export function gateByHealth(input: HealthGateInput): {
   records: Subjected<DnsRecord>[];
   instances: Subjected<CloudMapInstance>[];
   outcome: HealthOutcome;
+  /**
+   * Whether an owned entry belongs to a registration the gate withdraws. The plan removes those even for a subject it
+   * otherwise keeps as it is (a task with a registration ECS gave no address for): withdrawal is per registration.
+   */
+  withdraws: (subject: string, entry: DnsRecord | CloudMapInstance) => boolean;
 } {
   const outcome: HealthOutcome = { withdrawn: [], failOpen: [] };
-  if (input.health.size === 0) return { ...input.desired, outcome };
-  const ofRecord = (r: DnsRecord, subject: string): GateEntry => {
+  const withdrawnKeys = new Set<string>();
+  const withdraws = (subject: string, entry: DnsRecord | CloudMapInstance): boolean =>
+    withdrawnKeys.size > 0 &&
+    withdrawnKeys.has(
+      'serviceId' in entry ? healthKey(subject, instanceGroup(entry.serviceId)) : ofRecord(entry, subject).key,
+    );
+  if (input.health.size === 0) return { ...input.desired, outcome, withdraws };
+  function ofRecord(r: DnsRecord, subject: string): GateEntry {
     const group = recordGroup(r.zoneId, registrationNameOf(r.name, subject));
     return { key: healthKey(subject, group), group, serving: r.type !== 'TXT' && !isTaskClaimRecord(input.owner, r) };
-  };
+  }
   const ofInstance = (i: CloudMapInstance, subject: string): GateEntry => {
     const group = instanceGroup(i.serviceId);
     return { key: healthKey(subject, group), group, serving: true };
@@ -86,6 +97,7 @@ export function gateByHealth(input: HealthGateInput): {
       if (!outcome.failOpen.includes(d.group)) outcome.failOpen.push(d.group);
       return true;
     }
+    withdrawnKeys.add(d.key);
     if (registered.has(d.key) && !outcome.withdrawn.includes(d.key)) outcome.withdrawn.push(d.key);
     return false;
   };
@@ -95,6 +107,7 @@ export function gateByHealth(input: HealthGateInput): {
     records: input.desired.records.filter((_, i) => verdicts[i]),
     instances: input.desired.instances.filter((_, i) => verdicts[nRecords + i]),
     outcome,
+    withdraws,
   };
 }
 
@@ -112,7 +125,8 @@ function currentView(
   const see = (e: GateEntry, subject: string | undefined) => {
     if (!e.serving) return;
     if (subject) registered.add(e.key);
-    if (!subject || !input.inScope(subject)) untouched.add(e.group);
+    // An unhealthy registration of a subject the plan otherwise leaves alone is not left alone (withdraws).
+    if ((!subject || !input.inScope(subject)) && input.health.get(e.key) !== 'unhealthy') untouched.add(e.group);
   };
   for (const r of input.current.records) {
     const subject = input.recordSubject(r);

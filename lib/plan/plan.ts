@@ -138,9 +138,10 @@ export function planChanges(unGated: PlanInput): Plan {
   });
   if (unGated.desired.health?.size) plan.health = gated.outcome;
   const input: PlanInput = { ...unGated, desired: { records: gated.records, instances: gated.instances } };
-  planRecords(input, subjectOf, inScope, plan);
+  const mayTouch: MayTouch = (s, entry) => inScope(s) || gated.withdraws(s, entry);
+  planRecords(input, subjectOf, mayTouch, plan);
   enforceSetIdentifierLimit(input.current.records, plan);
-  planInstances(input, inScope, plan);
+  planInstances(input, mayTouch, plan);
   holdBackByMode(input.mode ?? 'sync', plan);
   plan.changes.sort(byApplyOrder);
   return plan;
@@ -217,10 +218,13 @@ interface CurrentRecords {
   stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
 }
 
+/** Whether the plan may delete this owned entry of `subject` when it is not desired (inScope, or the health gate). */
+type MayTouch = (subject: string, entry: DnsRecord | CloudMapInstance) => boolean;
+
 function partitionCurrent(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
-  inScope: (s: string) => boolean,
+  inScope: MayTouch,
 ): CurrentRecords {
   const byKey = new Map<string, DnsRecord>();
   for (const r of input.current.records) byKey.set(recordKey(r), r);
@@ -231,7 +235,7 @@ function partitionCurrent(
   const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
   for (const [key, r] of byKey) {
     const subject = subjectOf(r);
-    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
+    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject, r)) {
       deleting.set(key, { record: r, subject });
       continue;
     }
@@ -289,7 +293,7 @@ function decideRecord(
 function planRecords(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
-  inScope: (s: string) => boolean,
+  inScope: MayTouch,
   plan: Plan,
 ): void {
   const state = partitionCurrent(input, subjectOf, inScope);
@@ -391,7 +395,7 @@ function blockingRecord(record: DnsRecord, others: { record: DnsRecord; subject?
   return undefined;
 }
 
-function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: Plan): void {
+function planInstances(input: PlanInput, inScope: MayTouch, plan: Plan): void {
   const current = new Map<string, CloudMapInstance>();
   const ecsManaged = new Set<string>();
   for (const i of input.current.instances) {
@@ -440,7 +444,7 @@ function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: 
   }
   for (const [key, i] of current) {
     const subject = ownedInstanceSubject(input.owner, i);
-    if (!subject || desiredKeys.has(key) || !inScope(subject)) continue;
+    if (!subject || desiredKeys.has(key) || !inScope(subject, i)) continue;
     plan.changes.push({ provider: 'cloudmap', action: 'DEREGISTER', instance: i, subject });
   }
 }

@@ -99,6 +99,28 @@ describe('planChanges with health gates', () => {
     expect(actions(plan)).toEqual(['CREATE 10.0.0.3', 'DELETE 10.0.0.4']);
   });
 
+  test('an unhealthy registration is withdrawn even for a subject the plan otherwise keeps as it is (incomplete)', () => {
+    // Act: t1 is out of scope (as a task with a registration ECS gave no address for is), yet its unhealthy
+    // registration at web goes; its record elsewhere stays.
+    const elsewhere: DnsRecord = { ...a('t1', '10.0.0.1'), name: 'api.example.com.' };
+    const plan = planChanges({
+      owner: OWNER,
+      desired: {
+        records: [desired('t1', '10.0.0.1'), desired('t2', '10.0.0.2')],
+        instances: [],
+        health: gates([['t1', 'unhealthy']]),
+      },
+      current: { records: [a('t1', '10.0.0.1'), elsewhere, a('t2', '10.0.0.2')], instances: [] },
+      inScope: (s) => s === 'task:t2',
+    });
+
+    // Assess
+    expect(plan.changes.map((c) => `${c.action} ${c.provider === 'route53' ? c.record.name : ''}`)).toEqual([
+      `DELETE ${NAME}`,
+    ]);
+    expect(plan.health?.withdrawn).toEqual([healthKey('task:t1', GROUP)]);
+  });
+
   test('without gates the plan carries no health outcome', () => {
     // Act
     const plan = planChanges({
