@@ -220,6 +220,24 @@ export class EcsReader {
   }
 
   /** Tasks ECS means to keep running in a cluster (ListTasks desiredStatus RUNNING, every page of 100). */
+  /** The tasks ECS runs on one container instance (ListTasks containerInstance, desired RUNNING), every page. */
+  async listTasksOnInstance(cluster: string, containerInstance: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.ecs.send(
+          new ListTasksCommand({ cluster, containerInstance, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'ListTasks', err);
+      }
+    } while (nextToken);
+    return arns;
+  }
+
   async listRunningTaskArns(cluster: string): Promise<string[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;

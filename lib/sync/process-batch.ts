@@ -16,6 +16,7 @@ import type { TaskFact } from '../events/task-fact';
 import type { Conflict, HealthOutcome, Plan } from '../plan/plan';
 import { type Collapsed, collapseInputs, type ItemReport } from './collapse';
 import { confirmWithEcs, readFailure, readLabels, skipApplied } from './confirm';
+import { expandDrains, oneVerdictPerInput } from './drain';
 import type { OpenTask, SpecifiedTask } from './open-task';
 import { planTasks } from './task-plan';
 import { batchVerdicts, settleWrittenTasks } from './verdicts';
@@ -53,7 +54,7 @@ export const DEADLINE_REASON = "not finished before the invocation's deadline; r
 /**
  * The event path: one SQS batch (or a CLI events file) through its stages, each a function from typed input to typed
  * output plus verdicts (no stage changes another's values):
- *   parse + collapse (collapse.ts) -> skip applied, read labels, confirm with ECS (confirm.ts) -> desire + plan
+ *   parse + collapse (collapse.ts), tasks of draining instances (drain.ts) -> skip applied, read labels, confirm with ECS (confirm.ts) -> desire + plan
  *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, re-read stale deletes, recheck
  *   (engine/) -> verdicts (verdicts.ts).
  * Every input gets a verdict; one bad input never blocks the others.
@@ -89,7 +90,8 @@ class BatchLog {
 }
 
 async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<BatchReport> {
-  const collapsed = collapseInputs(inputs, { region: await deps.ecs.region(), settings: deps.settings, log: deps.log });
+  const parsed = collapseInputs(inputs, { region: await deps.ecs.region(), settings: deps.settings, log: deps.log });
+  const collapsed = await expandDrains(parsed, deps);
   const log = new BatchLog();
   const report = (changes: AppliedChange[] = [], conflicts: Conflict[] = [], lagsMs: number[] = []) =>
     finish(collapsed, log, { changes, conflicts, lagsMs }, deps);
@@ -230,7 +232,7 @@ function finish(
   written: { changes: AppliedChange[]; conflicts: Conflict[]; lagsMs: number[] },
   deps: EngineDeps,
 ): BatchReport {
-  const items = batchVerdicts(collapsed, log.tasks, log.services, deps);
+  const items = oneVerdictPerInput(batchVerdicts(collapsed, log.tasks, log.services, deps));
   // Not `p` itself: Powertools reserves the `message` key and would drop the problem's text.
   for (const p of log.problems) deps.log.warn('registration problem', { subject: p.subject, problem: p.message });
   return {

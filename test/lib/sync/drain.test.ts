@@ -61,6 +61,56 @@ describe('drain: tasks on a DRAINING container instance', () => {
     expect(ownedBy(arn)).toEqual([]);
   });
 
+  test('a Container Instance State Change to DRAINING withdraws every task on the instance in one batch, one verdict', async () => {
+    // Prepare
+    const { instance, run } = ec2World();
+    const arns = [run(), run()];
+    const elsewhere = world.runningTask(world.webTaskDefinition(), '10.0.0.1');
+    await processEventBatch(world.takeInputs(), world.deps());
+    const event = world.ecs.setContainerInstanceStatus(instance, 'DRAINING');
+
+    // Act: a warm container (its ledger has the tasks' versions) gets the instance's event alone
+    const deps = world.deps();
+    await processEventBatch(
+      arns.map((a, i) => ({
+        id: `r${i}`,
+        body: JSON.stringify(world.ecs.events.find((e) => e.detail.taskArn === a && e.detail.lastStatus === 'RUNNING')),
+      })),
+      deps,
+    );
+    const report = await processEventBatch([{ id: 'drain', body: JSON.stringify(event) }], deps);
+
+    // Assess
+    expect(report.items).toEqual([expect.objectContaining({ id: 'drain', status: 'applied' })]);
+    expect(arns.map((a) => ownedBy(a).length)).toEqual([0, 0]);
+    expect(ownedBy(elsewhere)).toHaveLength(4);
+  });
+
+  test('an instance back to ACTIVE, or an instance of an unserved cluster, is ignored; a failed ListTasks is retried', async () => {
+    // Prepare
+    const { instance, run } = ec2World();
+    run();
+    await processEventBatch(world.takeInputs(), world.deps());
+    const active = world.ecs.setContainerInstanceStatus(instance, 'ACTIVE');
+    const draining = world.ecs.setContainerInstanceStatus(instance, 'DRAINING');
+    const body = (e: unknown) => JSON.stringify(e);
+
+    // Act
+    const ignored = await processEventBatch([{ id: 'a', body: body(active) }], world.deps());
+    const unserved = await processEventBatch([{ id: 'd', body: body(draining) }], world.deps({ clusters: ['batch'] }));
+    world.ecs.injectFault((op) => (op === 'ListTasks' ? new Error('boom') : undefined));
+    const failed = await processEventBatch([{ id: 'd', body: body(draining) }], world.deps());
+
+    // Assess
+    expect(ignored.items[0]).toMatchObject({
+      status: 'ignored',
+      reason: expect.stringMatching(/ACTIVE; only DRAINING/),
+    });
+    expect(unserved.items[0]?.status).toBe('ignored');
+    expect(failed.items[0]?.status).toBe('retry');
+    expect(failed.retry).toEqual(['d']);
+  });
+
   test('the reconciler withdraws tasks of a DRAINING instance, and registers them again when it is ACTIVE again', async () => {
     // Prepare
     const { instance, run } = ec2World();
