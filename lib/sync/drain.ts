@@ -11,10 +11,7 @@ import type { OpenTask } from './open-task';
  * withdraws them because ECS reports their instance DRAINING (task-plan.ts). A task already in the batch through its
  * own event is not added twice. A failed read retries the instance's input.
  */
-export async function expandDrains(
-  collapsed: Collapsed,
-  deps: Pick<EngineDeps, 'ecs' | 'log'>,
-): Promise<Collapsed> {
+export async function expandDrains(collapsed: Collapsed, deps: Pick<EngineDeps, 'ecs' | 'log'>): Promise<Collapsed> {
   if (collapsed.drains.length === 0) return collapsed;
   const known = new Set(collapsed.tasks.map((t) => t.fact.taskArn));
   const tasks: OpenTask[] = [];
