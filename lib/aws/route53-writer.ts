@@ -129,8 +129,8 @@ export class Route53Writer {
    * Requests for one zone, each within Route 53's limits. The changes at one name travel together whenever they fit in
    * one request: a request is atomic, so a rolling update's new tasks and its withdrawn old ones at a name land at
    * once and the name is never empty in between (an empty name is answered NXDOMAIN, which resolvers cache for the
-   * zone's SOA minimum). Within a name the plan's order holds (deletes first, domain/changes.ts), so a request never
-   * holds a create whose delete is in a later one; the only dependencies between changes are within a name.
+   * zone's SOA minimum). The plan's order holds within each request (deletes first, domain/changes.ts), so a request
+   * never holds a create whose delete is in a later one; the only dependencies between changes are within a name.
    */
   private pack(units: Unit[]): Unit[][] {
     const byName = new Map<string, Unit[]>();
@@ -171,7 +171,9 @@ export class Route53Writer {
       for (const unit of atName) add(unit);
     }
     if (current.length > 0) batches.push(current);
-    return batches;
+    // Inside a request the plan's order holds across names too (deletes first): the grouping only draws the lines.
+    const position = new Map(units.map((u, i) => [u, i]));
+    return batches.map((b) => b.sort((x, y) => position.get(x)! - position.get(y)!));
   }
 
   private async applyBatch(zoneId: string, batch: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {

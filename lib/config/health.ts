@@ -39,8 +39,10 @@ export const ECS_DEFAULT_STOP_TIMEOUT = 30;
 
 /**
  * A registration is withdrawn when ECS decides to stop its task (desired STOPPED) or drains its instance; clients keep
- * the removed address for up to its TTL (plus resolver caching). A container whose stop timeout is shorter than that
- * TTL can be killed while clients are still sent to it (README "Drain and stop timeout").
+ * the removed address for up to its TTL (plus resolver caching). A container whose stopTimeout is shorter than that
+ * TTL can be killed while clients are still sent to it (README "Health-aware registration and drain"). Only a
+ * stopTimeout the definition sets is judged: without one, the agent's setting applies (ECS_CONTAINER_STOP_TIMEOUT,
+ * 30 s by default), which a task definition cannot show.
  */
 export function stopTimeoutWarnings(
   containers: readonly { name: string; stopTimeout?: number }[],
@@ -48,13 +50,10 @@ export function stopTimeoutWarnings(
 ): string[] {
   const warnings: string[] = [];
   for (const spec of specs) {
-    const container = containers.find((c) => c.name === spec.containerName);
-    const stopTimeout = container?.stopTimeout ?? ECS_DEFAULT_STOP_TIMEOUT;
-    if (stopTimeout >= spec.ttl) continue;
-    const which =
-      container?.stopTimeout === undefined ? `not set (ECS default ${ECS_DEFAULT_STOP_TIMEOUT} s)` : `${stopTimeout} s`;
+    const stopTimeout = containers.find((c) => c.name === spec.containerName)?.stopTimeout;
+    if (stopTimeout === undefined || stopTimeout >= spec.ttl) continue;
     warnings.push(
-      `container "${spec.containerName}": registration "${spec.id}" has TTL ${spec.ttl} s but the container's stopTimeout is ${which}: clients may still be sent to it after it is stopped (fix: set stopTimeout to at least ${spec.ttl}, or lower ecs-registrar.ttl)`,
+      `container "${spec.containerName}": registration "${spec.id}" has TTL ${spec.ttl} s but the container's stopTimeout is ${stopTimeout} s: clients may still be sent to it after it is stopped (fix: set stopTimeout to at least ${spec.ttl}, or lower ecs-registrar.ttl)`,
     );
   }
   return warnings;
