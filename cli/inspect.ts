@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeTasksCommand, ListTasksCommand, type Task, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { createAwsClients } from '../lib/aws/clients';
 import { taskDefinitionView } from '../lib/aws/ecs-reader';
+import { stopTimeoutWarnings } from '../lib/config/health';
 import { type LabelContext, parseRegistrationSpecs } from '../lib/config/labels';
 import { parseServiceTags } from '../lib/config/service-tags';
 import { loadSettings, SETTINGS_VARIABLES, type Settings } from '../lib/config/settings';
@@ -131,10 +132,12 @@ export function tagsFromFile(file: string, body: unknown): { subject: string; ta
 
 export function validateTaskDefinition(file: string, td: TaskDefinition, ctx: LabelContext): ValidationResult {
   const name = td.family ? `${td.family}${td.revision ? `:${td.revision}` : ''}` : file;
-  const parsed = parseRegistrationSpecs(taskDefinitionView(td, td.taskDefinitionArn ?? name), ctx);
+  const view = taskDefinitionView(td, td.taskDefinitionArn ?? name);
+  const parsed = parseRegistrationSpecs(view, ctx);
   const problems: ValidationProblem[] = [
     ...parsed.errors.map((e) => ({ severity: 'error' as const, message: e.message })),
     ...parsed.warnings.map((w) => ({ severity: 'warning' as const, message: w })),
+    ...stopTimeoutWarnings(view.containers, parsed.specs).map((w) => ({ severity: 'warning' as const, message: w })),
   ];
   if (parsed.specs.length === 0 && problems.length === 0) {
     problems.push({

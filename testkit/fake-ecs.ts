@@ -124,6 +124,22 @@ export interface EcsTaskStateChangeDetail {
 
 export type EcsTaskStateChangeEvent = EventBridgeEvent<'ECS Task State Change', EcsTaskStateChangeDetail>;
 
+/** The fields of an `ECS Container Instance State Change` detail the registrar reads (aws-facts.md §1.1). */
+export interface EcsContainerInstanceStateChangeDetail {
+  agentConnected: boolean;
+  clusterArn: string;
+  containerInstanceArn: string;
+  ec2InstanceId: string;
+  registeredAt: string;
+  status: string;
+  updatedAt: string;
+  version: number;
+}
+export type ContainerInstanceStateChangeEvent = EventBridgeEvent<
+  'ECS Container Instance State Change',
+  EcsContainerInstanceStateChangeDetail
+>;
+
 // --- test-side inputs ----------------------------------------------------------------------------------------------
 
 export interface FakeEcsOptions {
@@ -187,6 +203,8 @@ interface ContainerInstanceState {
   arn: string;
   ec2InstanceId: string;
   registeredAt: Date;
+  status: 'ACTIVE' | 'DRAINING';
+  version: number;
 }
 
 interface TaskState {
@@ -221,6 +239,17 @@ interface TaskState {
   bindings: Map<string, NetworkBinding[]>;
   containers: { name: string; image?: string; arn: string }[];
   tags: Tag[];
+  /** Container health as DescribeTasks reports it (UNKNOWN when not set: no health check, or not passed yet). */
+  health: Map<string, HealthStatus>;
+}
+
+type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+/** Task health from its containers' (ECS builds it from the essential ones; every container is essential here). */
+function taskHealth(task: TaskState): HealthStatus {
+  const all = task.containers.map((c) => task.health.get(c.name) ?? 'UNKNOWN');
+  if (all.includes('UNHEALTHY')) return 'UNHEALTHY';
+  return all.length > 0 && all.every((h) => h === 'HEALTHY') ? 'HEALTHY' : 'UNKNOWN';
 }
 
 function lastSegment(ref: string): string {
@@ -332,8 +361,42 @@ export class FakeEcs extends FakeService {
       arn,
       ec2InstanceId: input.ec2InstanceId,
       registeredAt: this.#clock(),
+      status: 'ACTIVE',
+      version: 1,
     });
     return arn;
+  }
+
+  /**
+   * UpdateContainerInstancesState: DRAINING (or back to ACTIVE). Returns the `ECS Container Instance State Change`
+   * event ECS sends for it (aws-facts.md §1.1: container-instance events carry `detail.version`).
+   */
+  setContainerInstanceStatus(arn: string, status: 'ACTIVE' | 'DRAINING'): ContainerInstanceStateChangeEvent {
+    const ci = this.#containerInstances.get(lastSegment(arn));
+    if (!ci) throw new Error(`FakeEcs: no container instance ${arn}`);
+    if (ci.status !== status) ci.version += 1;
+    ci.status = status;
+    const time = this.#clock().toISOString();
+    return {
+      version: '0',
+      id: this.#ids.uuid(),
+      'detail-type': 'ECS Container Instance State Change',
+      source: 'aws.ecs',
+      account: this.#account,
+      time,
+      region: this.#region,
+      resources: [ci.arn],
+      detail: {
+        agentConnected: true,
+        clusterArn: this.#clusters.get(ci.cluster)?.arn ?? '',
+        containerInstanceArn: ci.arn,
+        ec2InstanceId: ci.ec2InstanceId,
+        registeredAt: ci.registeredAt.toISOString(),
+        status: ci.status,
+        updatedAt: time,
+        version: ci.version,
+      },
+    };
   }
 
   /**
@@ -387,6 +450,7 @@ export class FakeEcs extends FakeService {
       bindings,
       containers,
       tags: deepCopy(input.tags ?? []),
+      health: new Map(),
       ...(startedBy !== undefined ? { startedBy } : {}),
       ...(containerInstanceArn !== undefined ? { containerInstanceArn } : {}),
     };
@@ -442,6 +506,23 @@ export class FakeEcs extends FakeService {
     task.times.updatedAt = now;
     task.version += 1;
     this.#emit(task);
+  }
+
+  /**
+   * A container's health check result (default: the first container). ECS bumps the task's version and sends a Task
+   * State Change event for it, which does not carry the health (aws-facts.md §1.2: DescribeTasks does); `emit: false`
+   * models a transition whose event was lost. Unchanged health is a no-op.
+   */
+  setHealth(taskArn: string, status: HealthStatus, options: { container?: string; emit?: boolean } = {}): void {
+    const task = this.#task(taskArn);
+    const name = options.container ?? task.containers[0]?.name ?? '';
+    if (!task.containers.some((c) => c.name === name))
+      throw new Error(`FakeEcs: task ${taskArn} has no container ${name}`);
+    if ((task.health.get(name) ?? 'UNKNOWN') === status) return;
+    task.health.set(name, status);
+    task.version += 1;
+    task.times.updatedAt = this.#clock();
+    if (options.emit ?? true) this.#emit(task);
   }
 
   /**
@@ -618,7 +699,8 @@ export class FakeEcs extends FakeService {
           {
             containerInstanceArn: ci.arn,
             ec2InstanceId: ci.ec2InstanceId,
-            status: 'ACTIVE',
+            status: ci.status,
+            version: ci.version,
             agentConnected: true,
             registeredAt: ci.registeredAt,
             runningTasksCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
@@ -881,8 +963,8 @@ export class FakeEcs extends FakeService {
       executionStoppedAt: t.executionStoppedAt,
       stoppedAt: t.stoppedAt,
       attachments: attachments.map((a): Attachment => ({ ...a, type: 'ElasticNetworkInterface' })),
-      containers: containers.map((c): Container => ({ ...c, healthStatus: 'UNKNOWN' })),
-      healthStatus: 'UNKNOWN',
+      containers: containers.map((c): Container => ({ ...c, healthStatus: task.health.get(c.name) ?? 'UNKNOWN' })),
+      healthStatus: taskHealth(task),
       launchType: task.launchType,
       stopCode: detail.stopCode === undefined ? undefined : task.stopCode,
       tags: includeTags ? deepCopy(task.tags) : undefined,

@@ -122,6 +122,9 @@ export async function registerTaskDefinition(
     name: string;
     labels: Record<string, string>;
     ports: { containerPort: number; hostPort?: number; name?: string }[];
+    /** Give the container a health check (ECS then reports its healthStatus). */
+    healthCheck?: boolean;
+    stopTimeout?: number;
   }[],
 ): Promise<string> {
   const out = await c.ecs.send(
@@ -142,6 +145,8 @@ export async function registerTaskDefinition(
           name: p.name,
           protocol: 'tcp',
         })),
+        ...(ct.healthCheck ? { healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] } } : {}),
+        ...(ct.stopTimeout !== undefined ? { stopTimeout: ct.stopTimeout } : {}),
       })),
     }),
   );
@@ -238,4 +243,32 @@ export async function createAlbWithTargetGroup(
     }),
   );
   return { alb, targetGroupArn };
+}
+
+export type ContainerHealth = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+/**
+ * moto cannot run health checks: it describes every container HEALTHY, whatever its definition says. This gives the
+ * registrar's ECS client the health a test sets, per task id and container name, on DescribeTasks answers only;
+ * everything else in them (status, addresses, task definition) stays moto's. Returns the map to change between steps.
+ */
+export function withContainerHealth(ecs: ECSClient): Map<string, ContainerHealth> {
+  const health = new Map<string, ContainerHealth>();
+  ecs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName !== 'DescribeTasksCommand') return result;
+      const output = result.output as { tasks?: Task[] };
+      for (const task of output.tasks ?? []) {
+        const id = task.taskArn?.split('/').pop() ?? '';
+        for (const container of task.containers ?? []) {
+          const set = health.get(`${id}/${container.name}`);
+          if (set) container.healthStatus = set;
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'testContainerHealth' },
+  );
+  return health;
 }

@@ -135,7 +135,30 @@ export class EcsReader {
           });
       }
     }
+    await this.annotateInstanceStatus(cluster, facts);
     return { facts, failures };
+  }
+
+  /**
+   * The status of each task's container instance (DRAINING means the task is being moved away), one
+   * DescribeContainerInstances per 100 instances. Not cached: an instance is set DRAINING at any time.
+   */
+  private async annotateInstanceStatus(cluster: string, facts: TaskFact[]): Promise<void> {
+    const arns = [...new Set(facts.flatMap((f) => (f.containerInstanceArn ? [f.containerInstanceArn] : [])))];
+    const status = new Map<string, string>();
+    for (const batch of chunks(arns, 100)) {
+      try {
+        const out = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }));
+        for (const ci of out.containerInstances ?? [])
+          if (ci.containerInstanceArn && ci.status) status.set(ci.containerInstanceArn, ci.status);
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'DescribeContainerInstances', err);
+      }
+    }
+    for (const f of facts) {
+      const s = f.containerInstanceArn ? status.get(f.containerInstanceArn) : undefined;
+      if (s) f.containerInstanceStatus = s;
+    }
   }
 
   /** Which of these clusters exist and are ACTIVE in this account and Region (DescribeClusters, 100 per call). */
@@ -197,6 +220,24 @@ export class EcsReader {
   }
 
   /** Tasks ECS means to keep running in a cluster (ListTasks desiredStatus RUNNING, every page of 100). */
+  /** The tasks ECS runs on one container instance (ListTasks containerInstance, desired RUNNING), every page. */
+  async listTasksOnInstance(cluster: string, containerInstance: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.ecs.send(
+          new ListTasksCommand({ cluster, containerInstance, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        throw AwsReadError.wrap('ecs', 'ListTasks', err);
+      }
+    } while (nextToken);
+    return arns;
+  }
+
   async listRunningTaskArns(cluster: string): Promise<string[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
@@ -305,6 +346,8 @@ export function taskDefinitionView(td: TaskDefinition, arn: string): TaskDefinit
           protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
           name: p.name || undefined,
         })),
+      ...(c.healthCheck?.command?.length ? { hasHealthCheck: true } : {}),
+      ...(typeof c.stopTimeout === 'number' ? { stopTimeout: c.stopTimeout } : {}),
     })),
   };
 }

@@ -133,17 +133,27 @@ export class Route53Writer {
     return outcomes;
   }
 
-  /** Deletes come first (planChanges sorts them), so a batch never holds a create whose delete is in a later one. */
+  /**
+   * Requests for one zone, each within Route 53's limits. The changes at one name travel together whenever they fit in
+   * one request: a request is atomic, so a rolling update's new tasks and its withdrawn old ones at a name land at
+   * once and the name is never empty in between (an empty name is answered NXDOMAIN, which resolvers cache for the
+   * zone's SOA minimum). The plan's order holds within each request (deletes first, domain/changes.ts), so a request
+   * never holds a create whose delete is in a later one; the only dependencies between changes are within a name.
+   */
   private pack(units: Unit[]): Unit[][] {
+    const byName = new Map<string, Unit[]>();
+    for (const unit of units) {
+      const r = unit.changes[0]!.record;
+      byName.set(r.name, [...(byName.get(r.name) ?? []), unit]);
+    }
     const batches: Unit[][] = [];
     let current: Unit[] = [];
     let records = 0;
     let characters = 0;
-    for (const unit of units) {
-      if (
-        current.length > 0 &&
-        (records + unit.records > this.maxRecords || characters + unit.characters > this.maxCharacters)
-      ) {
+    const overflows = (n: { records: number; characters: number }) =>
+      records + n.records > this.maxRecords || characters + n.characters > this.maxCharacters;
+    const add = (unit: Unit) => {
+      if (current.length > 0 && overflows(unit)) {
         batches.push(current);
         current = [];
         records = 0;
@@ -152,9 +162,26 @@ export class Route53Writer {
       current.push(unit);
       records += unit.records;
       characters += unit.characters;
+    };
+    for (const atName of byName.values()) {
+      const size = {
+        records: atName.reduce((n, u) => n + u.records, 0),
+        characters: atName.reduce((n, u) => n + u.characters, 0),
+      };
+      // A name that fits in a request of its own is not split across two.
+      const fitsAlone = size.records <= this.maxRecords && size.characters <= this.maxCharacters;
+      if (current.length > 0 && fitsAlone && overflows(size)) {
+        batches.push(current);
+        current = [];
+        records = 0;
+        characters = 0;
+      }
+      for (const unit of atName) add(unit);
     }
     if (current.length > 0) batches.push(current);
-    return batches;
+    // Inside a request the plan's order holds across names too (deletes first): the grouping only draws the lines.
+    const position = new Map(units.map((u, i) => [u, i]));
+    return batches.map((b) => b.sort((x, y) => position.get(x)! - position.get(y)!));
   }
 
   private async applyBatch(zoneId: string, batch: Unit[]): Promise<ChangeOutcome<Route53Change>[]> {

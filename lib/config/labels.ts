@@ -2,6 +2,7 @@ import { hostNameProblem, isWithinZone, MAX_LABEL_BYTES, normaliseName, reserved
 import { OWNER_ATTRIBUTE } from '../domain/ownership';
 import { OWNERSHIP_LABEL } from '../domain/service-ownership';
 import { closest } from './closest';
+import { type HealthMode, parseRegistrationHealth } from './health';
 import type { Settings } from './settings';
 
 /**
@@ -17,12 +18,13 @@ import type { Settings } from './settings';
  *   ecs-registrar.cloudmap-service=srv-123     one of REGISTRAR_CLOUDMAP_SERVICE_IDS
  *   ecs-registrar.attr.KEY=value               custom Cloud Map attributes
  *   ecs-registrar.ignore=true
+ *   ecs-registrar.health=ignore | require-healthy   default REGISTRAR_HEALTH (health.ts)
  *   ecs-registrar.<port-name>.<field>=...      per port mapping (named in portMappings[].name), inheriting the
  *                                              container-level fields above
  */
 
 export const LABEL_PREFIX = 'ecs-registrar.';
-const FIELDS = ['name', 'port', 'records', 'ip', 'zone', 'ttl', 'cloudmap-service', 'ignore'] as const;
+const FIELDS = ['name', 'port', 'records', 'ip', 'zone', 'ttl', 'cloudmap-service', 'ignore', 'health'] as const;
 type Field = (typeof FIELDS)[number];
 const isField = (s: string): s is Field => (FIELDS as readonly string[]).includes(s);
 
@@ -40,6 +42,10 @@ export interface ContainerDefinitionView {
   name: string;
   dockerLabels: Record<string, string>;
   portMappings: PortMappingView[];
+  /** The container definition has a `healthCheck` (ECS then reports its healthStatus). */
+  hasHealthCheck?: boolean;
+  /** Container `stopTimeout` in seconds, when the definition sets one. */
+  stopTimeout?: number;
 }
 
 export interface TaskDefinitionView {
@@ -66,6 +72,8 @@ export interface RegistrationSpec {
   ttl: number;
   cloudMapServiceId?: string;
   attributes: Record<string, string>;
+  /** The health gate (health.ts); absent means `ignore`. */
+  health?: HealthMode;
 }
 
 /** A bad label value: the registration it belongs to is skipped, every other registration goes ahead. */
@@ -245,6 +253,7 @@ function buildSpec(
   const ttl = parseTtl(input);
   const cloudMapServiceId = parseCloudMapService(input);
   const attributes = parseAttributes(input, cloudMapServiceId);
+  const health = parseRegistrationHealth(raw.fields.health, ctx.settings.health, fail);
 
   if (out.errors.length > errorsBefore) return undefined;
   const spec: RegistrationSpec = {
@@ -260,6 +269,7 @@ function buildSpec(
     ttl,
     cloudMapServiceId,
     attributes,
+    health,
   };
   labelsOf.set(spec, label);
   return spec;

@@ -1,6 +1,7 @@
 import { OWNER_ID_PATTERN } from '../domain/ownership';
 import { domainProblem, NAME_FILTER_VARIABLES, type NameFilter, normaliseDomain } from '../plan/name-filter';
 import { type NamePolicy, NamePolicyError, parseNamePolicy } from '../plan/name-policy';
+import { DEFAULT_HEALTH_MODE, type HealthMode, parseHealthMode } from './health';
 
 /** What the registrar may change (REGISTRAR_POLICY), as external-dns's --policy: docs/names.md "Modes". */
 export type WriteMode = 'sync' | 'upsert-only' | 'create-only';
@@ -26,6 +27,8 @@ export interface Settings {
   namePolicy?: NamePolicy;
   /** sync (default), upsert-only (never delete) or create-only (never delete or update): REGISTRAR_POLICY. */
   mode?: WriteMode;
+  /** Stack default of the health gate (REGISTRAR_HEALTH, health.ts); labels override it. Absent means `ignore`. */
+  health?: HealthMode;
 }
 
 export class SettingsError extends Error {
@@ -49,6 +52,7 @@ export const SETTINGS_VARIABLES = {
   namePolicy: 'REGISTRAR_NAME_POLICY',
   mode: 'REGISTRAR_POLICY',
   ...NAME_FILTER_VARIABLES,
+  health: 'REGISTRAR_HEALTH',
 } as const;
 
 export const DEFAULT_TTL = 60;
@@ -98,6 +102,32 @@ export function loadSettings(env: Env = process.env): Settings {
     return id;
   });
 
+  let namePolicy = loadNamePolicy(env, hostedZoneIds, cloudMapServiceIds);
+  const filter = loadNameFilter(env, hostedZoneIds);
+  if (filter) namePolicy = { ...namePolicy, filter };
+  const rawMode = (env[v.mode] ?? '').trim() || 'sync';
+  if (!(WRITE_MODES as readonly string[]).includes(rawMode))
+    throw new SettingsError(v.mode, `"${rawMode}" must be one of ${WRITE_MODES.join(', ')}`);
+
+  const health = parseHealthMode(env[v.health], DEFAULT_HEALTH_MODE);
+  if ('problem' in health) throw new SettingsError(v.health, `"${env[v.health]}" ${health.problem}`);
+
+  return {
+    namePolicy,
+    mode: rawMode as WriteMode,
+    health: health.mode,
+    hostedZoneIds,
+    ownerId,
+    defaultTtl: integer(env[v.defaultTtl], v.defaultTtl, DEFAULT_TTL, 0, 2_147_483_647),
+    clusters,
+    cloudMapServiceIds,
+    maxDeletePercent: integer(env[v.maxDeletePercent], v.maxDeletePercent, DEFAULT_MAX_DELETE_PERCENT, 0, 100),
+  };
+}
+
+/** REGISTRAR_NAME_POLICY, its zones and Cloud Map services checked against the stack's own lists. */
+function loadNamePolicy(env: Env, hostedZoneIds: readonly string[], cloudMapServiceIds: readonly string[]): NamePolicy {
+  const v = SETTINGS_VARIABLES;
   let namePolicy: NamePolicy;
   try {
     namePolicy = parseNamePolicy(env[v.namePolicy], v.namePolicy);
@@ -121,22 +151,7 @@ export function loadSettings(env: Env = process.env): Settings {
         );
     }
   }
-  const filter = loadNameFilter(env, hostedZoneIds);
-  if (filter) namePolicy = { ...namePolicy, filter };
-  const rawMode = (env[v.mode] ?? '').trim() || 'sync';
-  if (!(WRITE_MODES as readonly string[]).includes(rawMode))
-    throw new SettingsError(v.mode, `"${rawMode}" must be one of ${WRITE_MODES.join(', ')}`);
-
-  return {
-    namePolicy,
-    mode: rawMode as WriteMode,
-    hostedZoneIds,
-    ownerId,
-    defaultTtl: integer(env[v.defaultTtl], v.defaultTtl, DEFAULT_TTL, 0, 2_147_483_647),
-    clusters,
-    cloudMapServiceIds,
-    maxDeletePercent: integer(env[v.maxDeletePercent], v.maxDeletePercent, DEFAULT_MAX_DELETE_PERCENT, 0, 100),
-  };
+  return namePolicy;
 }
 
 /**

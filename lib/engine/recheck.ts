@@ -1,4 +1,4 @@
-import { adoptEcsFact, type TaskFact, taskPhase } from '../events/task-fact';
+import { adoptEcsFact, onDrainingInstance, type TaskFact, taskPhase } from '../events/task-fact';
 import { planChanges, taskSubject } from '../plan/plan';
 import { type AppliedChange, applyPlan } from './apply';
 import { readCurrent, stoppingView } from './current-state';
@@ -64,7 +64,8 @@ export async function withdrawStoppedSinceConfirmed<T extends WrittenTask>(
     const truth = new Map(facts.map((f) => [f.taskArn, f]));
     for (const t of group) {
       const now = truth.get(t.fact.taskArn);
-      if (now && taskPhase(now) === 'stopping') look.stopped.set(t, adoptEcsFact(now, t.fact));
+      if (now && (taskPhase(now) === 'stopping' || onDrainingInstance(now)))
+        look.stopped.set(t, adoptEcsFact(now, t.fact));
     }
   }
   if (look.stopped.size === 0) return look;

@@ -7,12 +7,14 @@ import {
   type TaskDefinitionView,
 } from '../config/labels';
 import type { Settings } from '../config/settings';
+import { registrationHealth } from '../desired/health';
 import { desiredForTask, type TaskNetwork } from '../desired/task-endpoints';
 import { BoundedCache } from '../domain/bounded-cache';
 import { srvName } from '../domain/dns-name';
 import type { CloudMapInstance, DnsRecord } from '../domain/records';
 import { ownershipRecordName } from '../domain/service-ownership';
 import type { TaskFact } from '../events/task-fact';
+import { type GatedHealth, healthKey, instanceGroup, recordGroup } from '../plan/health-gate';
 import { type Subjected, taskSubject } from '../plan/plan';
 
 export interface TaskSpecs {
@@ -50,6 +52,23 @@ export interface DesiredState {
    * registered must be kept rather than deleted as no longer desired.
    */
   incomplete: Set<string>;
+  /** Registrations whose health gate is not open (plan/health-gate.ts), by healthKey. */
+  health: Map<string, GatedHealth>;
+}
+
+/** The gate of each registration of a task that is not healthy, keyed as plan/health-gate.ts reads it. */
+export function gatedRegistrations(
+  subject: string,
+  fact: TaskFact,
+  specs: TaskSpecs,
+  into: Map<string, GatedHealth>,
+): void {
+  for (const spec of specs.labels.specs) {
+    const health = registrationHealth(fact, specs.taskDefinition, spec);
+    if (health === 'healthy') continue;
+    into.set(healthKey(subject, recordGroup(spec.zoneId, spec.fqdn)), health);
+    if (spec.cloudMapServiceId) into.set(healthKey(subject, instanceGroup(spec.cloudMapServiceId)), health);
+  }
 }
 
 /**
@@ -86,7 +105,7 @@ export class TaskRegistrations {
 
   /** Desired endpoints of running tasks, resolving the addresses events do not carry (EC2 hosts, public IPs). */
   async desired(running: readonly { fact: TaskFact; specs: TaskSpecs }[]): Promise<DesiredState> {
-    const out: DesiredState = { records: [], instances: [], problems: [], incomplete: new Set() };
+    const out: DesiredState = { records: [], instances: [], problems: [], incomplete: new Set(), health: new Map() };
     const networks = await this.networks(running);
     for (const { fact, specs } of running) {
       const subject = taskSubject(fact.taskId);
@@ -101,6 +120,7 @@ export class TaskRegistrations {
       out.instances.push(...d.instances.map((i) => ({ ...i, subject })));
       out.problems.push(...d.problems.map((message) => ({ subject, message })));
       if (d.missingAddress) out.incomplete.add(subject);
+      gatedRegistrations(subject, fact, specs, out.health);
     }
     return out;
   }

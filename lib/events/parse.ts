@@ -1,5 +1,10 @@
 import { isObject } from '../domain/json';
 import { CLOUDTRAIL_DETAIL_TYPE, parseCloudTrailServiceEvent, type ServiceEventFact } from './cloudtrail';
+import {
+  CONTAINER_INSTANCE_STATE_CHANGE,
+  type ContainerInstanceFact,
+  parseContainerInstanceFact,
+} from './container-instance';
 import { InvalidEventError } from './errors';
 import { parseTaskFact, type TaskFact } from './task-fact';
 
@@ -16,6 +21,7 @@ export interface RawInput {
 export type ParsedEvent =
   | { kind: 'task'; id: string; fact: TaskFact; eventId?: string }
   | { kind: 'service'; id: string; fact: ServiceEventFact; eventId?: string }
+  | { kind: 'instance'; id: string; fact: ContainerInstanceFact }
   | { kind: 'ignored'; id: string; reason: string };
 
 /**
@@ -42,6 +48,11 @@ export function parseEvent(input: RawInput): ParsedEvent {
     const fact = parseTaskFact(event.detail, 'event');
     if (typeof event.time === 'string') fact.eventTime = event.time;
     return { kind: 'task', id: input.id, fact, eventId: typeof event.id === 'string' ? event.id : undefined };
+  }
+  if (detailType === CONTAINER_INSTANCE_STATE_CHANGE) {
+    const fact = parseContainerInstanceFact(event.detail);
+    if (typeof event.time === 'string') fact.eventTime = event.time;
+    return { kind: 'instance', id: input.id, fact };
   }
   if (detailType === CLOUDTRAIL_DETAIL_TYPE) {
     const parsed = parseCloudTrailServiceEvent(event);

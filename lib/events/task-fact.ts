@@ -30,6 +30,11 @@ export interface TaskFact {
   launchType?: string;
   availabilityZone?: string;
   containerInstanceArn?: string;
+  /**
+   * Status of the task's container instance (DescribeContainerInstances, read with DescribeTasks by the ECS reader):
+   * a task on a DRAINING instance is withdrawn like a stopping one (onDrainingInstance).
+   */
+  containerInstanceStatus?: string;
   eni?: TaskEni;
   containers: TaskContainer[];
   /** Envelope `time` of the event, ISO-8601. */
@@ -46,7 +51,15 @@ export interface TaskEni {
 export interface TaskContainer {
   name: string;
   networkBindings: NetworkBinding[];
+  /**
+   * The container's ECS health (DescribeTasks `containers[].healthStatus`; task state change events do not carry it).
+   * UNKNOWN while a health check has not passed yet, and always for a container without a health check.
+   */
+  healthStatus?: HealthStatus;
 }
+
+export const HEALTH_STATUSES = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface NetworkBinding {
   containerPort: number;
@@ -84,6 +97,15 @@ export function taskPhase(fact: Pick<TaskFact, 'lastStatus' | 'desiredStatus'>):
   if (fact.desiredStatus === 'STOPPED' || past) return 'stopping';
   return fact.lastStatus === 'RUNNING' ? 'running' : 'starting';
 }
+
+/**
+ * A task whose container instance is DRAINING (EC2 launch type) is about to be moved: ECS stops it once replacements
+ * run elsewhere. It is withdrawn from DNS now, like a task with desired STOPPED, so clients stop being sent to it for
+ * the whole drain instead of only its stop timeout. Its lifecycle is not over (an instance can be set ACTIVE again,
+ * and the task then registers again), so this is not a phase: the ledger never records it as stopped.
+ */
+export const onDrainingInstance = (fact: Pick<TaskFact, 'containerInstanceStatus'>): boolean =>
+  fact.containerInstanceStatus === 'DRAINING';
 
 /**
  * Normalises a task from an event `detail` (source 'event') or a DescribeTasks `Task` (source 'api').
@@ -221,8 +243,16 @@ function parseContainers(containers: unknown, prefix: string): TaskContainer[] {
         bindings.push({ containerPort, hostPort, protocol });
       }
     }
-    return { name: c.name, networkBindings: bindings };
+    const healthStatus = parseHealthStatus(c.healthStatus, `${field}.healthStatus`);
+    return { name: c.name, networkBindings: bindings, ...(healthStatus ? { healthStatus } : {}) };
   });
+}
+
+/** A health status ECS may extend: an unknown word counts as UNKNOWN (not yet healthy), a non-string is malformed. */
+function parseHealthStatus(value: unknown, field: string): HealthStatus | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidEventError(field, `must be one of ${HEALTH_STATUSES.join(', ')}`);
+  return (HEALTH_STATUSES as readonly string[]).includes(value) ? (value as HealthStatus) : 'UNKNOWN';
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {

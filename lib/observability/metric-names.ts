@@ -14,6 +14,10 @@ export const MetricName = {
   RegistrationProblems: 'RegistrationProblems',
   EventToDnsLagMs: 'EventToDnsLagMs',
   RegisteredEndpoints: 'RegisteredEndpoints',
+  /** Registrations withdrawn because their container's health check turned UNHEALTHY (README: Health gate). */
+  UnhealthyWithdrawn: 'UnhealthyWithdrawn',
+  /** Names kept with only unhealthy tasks rather than left empty (fail-open). */
+  FailOpenNames: 'FailOpenNames',
   DriftFound: 'DriftFound',
   DriftRepaired: 'DriftRepaired',
   ReconcileDurationMs: 'ReconcileDurationMs',

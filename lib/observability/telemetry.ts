@@ -26,6 +26,8 @@ export interface BatchMetricsInput {
   conflicts: readonly unknown[];
   problems: readonly unknown[];
   lagsMs: readonly number[];
+  /** The health gate's work (plan/health-gate.ts HealthOutcome). */
+  health?: { withdrawn: readonly unknown[]; failOpen: readonly unknown[] };
 }
 
 /** One batch's report -> the event-path metrics. */
@@ -41,5 +43,15 @@ export function recordBatchMetrics(metrics: MetricSink, report: BatchMetricsInpu
   metrics.addMetric(MetricName.ChangesFailed, MetricUnit.Count, changes('failed'));
   metrics.addMetric(MetricName.OwnershipConflicts, MetricUnit.Count, report.conflicts.length);
   metrics.addMetric(MetricName.RegistrationProblems, MetricUnit.Count, report.problems.length);
+  if (report.health) recordHealthMetrics(metrics, report.health);
   for (const lag of report.lagsMs) metrics.addMetric(MetricName.EventToDnsLagMs, MetricUnit.Milliseconds, lag);
+}
+
+/** The health gate's metrics, for a batch and for a reconcile run alike. */
+export function recordHealthMetrics(
+  metrics: MetricSink,
+  health: { withdrawn: readonly unknown[]; failOpen: readonly unknown[] },
+): void {
+  metrics.addMetric(MetricName.UnhealthyWithdrawn, MetricUnit.Count, health.withdrawn.length);
+  metrics.addMetric(MetricName.FailOpenNames, MetricUnit.Count, health.failOpen.length);
 }

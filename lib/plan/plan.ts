@@ -20,6 +20,7 @@ import {
 import { taskSubject } from '../domain/subject';
 import { contestedLosers, firstClaims, refusedRegistrations } from './claims';
 import { refusedInstances } from './cloudmap-claims';
+import { type GatedHealth, gateByHealth, type HealthOutcome } from './health-gate';
 import { type NameFilter, outsideView } from './name-filter';
 import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
 
@@ -35,6 +36,7 @@ import { DEFAULT_NAME_POLICY, type NamePolicy } from './name-policy';
  */
 
 export type { Change, CloudMapChange, Route53Change } from '../domain/changes';
+export type { GatedHealth, HealthOutcome } from './health-gate';
 
 export interface Conflict {
   provider: 'route53' | 'cloudmap';
@@ -63,6 +65,8 @@ export interface Plan {
   withdrawn?: { subject: string; key: string; reason: string }[];
   /** Keys of the claim records this plan creates that are their claimant's first at the name (claims.ts firstClaims). */
   firstClaims?: string[];
+  /** What the health gate did (health-gate.ts): present when any registration's gate was closed. */
+  health?: HealthOutcome;
 }
 
 export interface EndpointSet {
@@ -73,7 +77,12 @@ export interface EndpointSet {
 export interface PlanInput {
   owner: string;
   /** Every desired entry, each tagged with the subject (e.g. `task:<id>`) it belongs to. */
-  desired: { records: Subjected<DnsRecord>[]; instances: Subjected<CloudMapInstance>[] };
+  desired: {
+    records: Subjected<DnsRecord>[];
+    instances: Subjected<CloudMapInstance>[];
+    /** Registrations whose health gate is not open (health-gate.ts), by healthKey; none listed: all healthy. */
+    health?: ReadonlyMap<string, GatedHealth>;
+  };
   /** What was read at the names and Cloud Map services concerned: owned and foreign entries alike. */
   current: EndpointSet;
   /**
@@ -127,13 +136,26 @@ export function ownedInstanceSubject(owner: string, i: CloudMapInstance): string
   return isOwnedInstance(owner, i.attributes) ? taskSubject(i.instanceId) : undefined;
 }
 
-export function planChanges(input: PlanInput): Plan {
+export function planChanges(unGated: PlanInput): Plan {
   const plan: Plan = { changes: [], conflicts: [], unchanged: 0 };
-  const inScope = input.inScope ?? (() => true);
-  const subjectOf = input.ownedRecordSubject ?? defaultOwnedRecordSubject(input.owner, input.current.records);
-  planRecords(input, subjectOf, inScope, plan);
+  const inScope = unGated.inScope ?? (() => true);
+  const subjectOf = unGated.ownedRecordSubject ?? defaultOwnedRecordSubject(unGated.owner, unGated.current.records);
+  // The health gate first: what it leaves out is not desired, so the diff withdraws it like any other entry.
+  const gated = gateByHealth({
+    owner: unGated.owner,
+    desired: unGated.desired,
+    current: unGated.current,
+    health: unGated.desired.health ?? new Map(),
+    inScope,
+    recordSubject: subjectOf,
+    instanceSubject: (i) => ownedInstanceSubject(unGated.owner, i),
+  });
+  if (unGated.desired.health?.size) plan.health = gated.outcome;
+  const input: PlanInput = { ...unGated, desired: { records: gated.records, instances: gated.instances } };
+  const mayTouch: MayTouch = (s, entry) => inScope(s) || gated.withdraws(s, entry);
+  planRecords(input, subjectOf, mayTouch, plan);
   enforceSetIdentifierLimit(input.current.records, plan);
-  planInstances(input, inScope, plan);
+  planInstances(input, mayTouch, plan);
   holdBackByMode(input.mode ?? 'sync', plan);
   plan.changes.sort(byApplyOrder);
   return plan;
@@ -250,10 +272,13 @@ interface CurrentRecords {
   outside: { subject: string; key: string; reason: string }[];
 }
 
+/** Whether the plan may delete this owned entry of `subject` when it is not desired (inScope, or the health gate). */
+type MayTouch = (subject: string, entry: DnsRecord | CloudMapInstance) => boolean;
+
 function partitionCurrent(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
-  inScope: (s: string) => boolean,
+  inScope: MayTouch,
 ): CurrentRecords {
   const byKey = new Map<string, DnsRecord>();
   for (const r of input.current.records) byKey.set(recordKey(r), r);
@@ -266,7 +291,7 @@ function partitionCurrent(
   const filter: NameFilter | undefined = input.policy?.filter;
   for (const [key, r] of byKey) {
     const subject = subjectOf(r);
-    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject)) {
+    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject, r)) {
       const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
       if (!why) {
         deleting.set(key, { record: r, subject });
@@ -328,7 +353,7 @@ function decideRecord(
 function planRecords(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
-  inScope: (s: string) => boolean,
+  inScope: MayTouch,
   plan: Plan,
 ): void {
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
@@ -397,7 +422,7 @@ function planRecords(
 function partitionWithContests(
   input: PlanInput,
   subjectOf: (r: DnsRecord) => string | undefined,
-  inScope: (s: string) => boolean,
+  inScope: MayTouch,
   policy: NamePolicy,
 ): { state: CurrentRecords; losers: Map<string, string> } {
   const first = partitionCurrent(input, subjectOf, inScope);
@@ -464,7 +489,7 @@ function blockingRecord(record: DnsRecord, others: { record: DnsRecord; subject?
   return undefined;
 }
 
-function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: Plan): void {
+function planInstances(input: PlanInput, inScope: MayTouch, plan: Plan): void {
   const current = new Map<string, CloudMapInstance>();
   const ecsManaged = new Set<string>();
   for (const i of input.current.instances) {
@@ -476,7 +501,7 @@ function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: 
   const wanted = new Set(input.desired.instances.map(instanceKey));
   const staying = [...current.values()].filter((i) => {
     const subject = ownedInstanceSubject(input.owner, i);
-    return subject && (wanted.has(instanceKey(i)) || !inScope(subject));
+    return subject && (wanted.has(instanceKey(i)) || !inScope(subject, i));
   });
   const refused = refusedInstances(input.owner, input.desired.instances, staying, input.policy ?? DEFAULT_NAME_POLICY);
   const desiredKeys = new Set<string>();
@@ -526,7 +551,7 @@ function planInstances(input: PlanInput, inScope: (s: string) => boolean, plan: 
   }
   for (const [key, i] of current) {
     const subject = ownedInstanceSubject(input.owner, i);
-    if (!subject || desiredKeys.has(key) || !inScope(subject)) continue;
+    if (!subject || desiredKeys.has(key) || !inScope(subject, i)) continue;
     plan.changes.push({ provider: 'cloudmap', action: 'DEREGISTER', instance: i, subject });
   }
 }

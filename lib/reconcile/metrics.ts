@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MetricName } from '../observability/metric-names';
-import type { MetricSink } from '../observability/telemetry';
+import { type MetricSink, recordHealthMetrics } from '../observability/telemetry';
 import type { ReconcileReport } from './reconcile';
 
 /** One reconcile report -> drift, repair, duration and success metrics (the "last successful run" is ReconcileSucceeded;
@@ -20,6 +20,7 @@ export function recordReconcileMetrics(metrics: MetricSink, report: ReconcileRep
     MetricUnit.Count,
     report.desired.records + report.desired.instances,
   );
+  if (report.health) recordHealthMetrics(metrics, report.health);
   // A dry run repairs nothing, so it must not feed the "reconcile not succeeding" alarm: an operator's manual dry runs
   // would otherwise keep it quiet while the scheduled runs fail. It counts as neither a success nor a failure.
   if (report.dryRun) return;

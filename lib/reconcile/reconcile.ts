@@ -9,11 +9,12 @@ import type { EngineDeps } from '../engine/deps';
 import { withdrawStoppedSinceConfirmed } from '../engine/recheck';
 import type { DesiredState, TaskSpecs } from '../engine/task-registrations';
 import { clusterNameOf } from '../events/arn';
-import { type TaskFact, taskPhase } from '../events/task-fact';
+import { onDrainingInstance, type TaskFact, taskPhase } from '../events/task-fact';
 import {
   type Conflict,
   defaultOwnedRecordSubject,
   type EndpointSet,
+  type HealthOutcome,
   ownedInstanceSubject,
   type Plan,
   planChanges,
@@ -53,6 +54,8 @@ export interface ReconcileReport {
   conflicts: Conflict[];
   /** Changes the write mode (REGISTRAR_POLICY upsert-only or create-only) held back: what sync would have done. */
   skipped?: { action: string; key: string; subject: string; reason: string }[];
+  /** The health gate's work (plan/health-gate.ts): withdrawn unhealthy registrations and fail-open names. */
+  health?: HealthOutcome;
   problems: { subject: string; message: string }[];
   /**
    * Owned subjects kept as they are because ECS could not say whether their task runs (an unreadable task or task
@@ -291,7 +294,8 @@ async function desireAll(
 }> {
   const problems: { subject: string; message: string }[] = [];
   const withSpecs: { fact: TaskFact; specs: TaskSpecs }[] = [];
-  for (const fact of judged.running.values()) {
+  // A task on a DRAINING container instance runs but is not desired: what it has is withdrawn (task-fact.ts).
+  for (const fact of [...judged.running.values()].filter((f) => !onDrainingInstance(f))) {
     const subject = taskSubject(fact.taskId);
     let specs: TaskSpecs;
     try {
@@ -600,6 +604,7 @@ function buildReport(
           })),
         }
       : {}),
+    ...(r.plan.health ? { health: r.plan.health } : {}),
     problems: r.problems,
     held,
     outsideView: outsideViewOf(r.judged, r.plan, r.entriesOf),

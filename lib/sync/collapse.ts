@@ -3,6 +3,7 @@ import { serviceSubject } from '../domain/service-ownership';
 import type { ServiceEntry } from '../engine/service-registrations';
 import type { ItemStatus } from '../engine/verdicts';
 import type { ServiceEventFact } from '../events/cloudtrail';
+import type { ContainerInstanceFact } from '../events/container-instance';
 import { InvalidEventError } from '../events/errors';
 import { parseEvent, type RawInput } from '../events/parse';
 import { type TaskFact, taskPhase } from '../events/task-fact';
@@ -22,8 +23,16 @@ export interface ItemReport {
 export interface Collapsed {
   tasks: OpenTask[];
   services: ServiceEntry[];
+  /** DRAINING container instances: their tasks are looked up and withdrawn (drain.ts). */
+  drains: DrainEntry[];
   /** Invalid, ignored and superseded inputs, in input order. */
   verdicts: ItemReport[];
+}
+
+/** A container instance the batch saw turn DRAINING, and the input that says so (it carries the verdict). */
+export interface DrainEntry {
+  fact: ContainerInstanceFact;
+  winnerId: string;
 }
 
 export interface CollapseContext {
@@ -41,6 +50,7 @@ export interface CollapseContext {
 export function collapseInputs(inputs: readonly RawInput[], ctx: CollapseContext): Collapsed {
   const tasks = new Map<string, OpenTask>();
   const services = new Map<string, ServiceEntry>();
+  const drains = new Map<string, DrainEntry>();
   const verdicts: ItemReport[] = [];
   const verdict = (id: string, status: ItemStatus, reason?: string, subject?: string) =>
     verdicts.push({ id, status, reason, subject });
@@ -51,11 +61,13 @@ export function collapseInputs(inputs: readonly RawInput[], ctx: CollapseContext
       verdict(input.id, parsed.status, parsed.reason);
     } else if (parsed.kind === 'service') {
       collapseService(services, { fact: parsed.fact, winnerId: input.id }, ctx, verdict);
+    } else if (parsed.kind === 'instance') {
+      collapseDrain(drains, { fact: parsed.fact, winnerId: input.id }, ctx, verdict);
     } else {
       collapseTask(tasks, parsed.fact, input.id, ctx, verdict);
     }
   }
-  return { tasks: [...tasks.values()], services: [...services.values()], verdicts };
+  return { tasks: [...tasks.values()], services: [...services.values()], drains: [...drains.values()], verdicts };
 }
 
 type Verdict = (id: string, status: ItemStatus, reason?: string, subject?: string) => void;
@@ -66,6 +78,7 @@ function parseOne(
 ):
   | { kind: 'task'; fact: TaskFact }
   | { kind: 'service'; fact: ServiceEventFact }
+  | { kind: 'instance'; fact: ContainerInstanceFact }
   | { status: 'invalid' | 'ignored'; reason: string } {
   let parsed: ReturnType<typeof parseEvent>;
   try {
@@ -104,6 +117,28 @@ function collapseService(
     services.set(key, entry);
   } else {
     verdict(entry.winnerId, 'stale', `superseded by a later ${existing.fact.eventName} in the same batch`, subject);
+  }
+}
+
+/**
+ * Only DRAINING is acted on: an instance set ACTIVE again gets its tasks back through the reconciler (the rule sends
+ * only DRAINING; anything else that arrives is ignored). One entry per instance, the highest version.
+ */
+function collapseDrain(drains: Map<string, DrainEntry>, entry: DrainEntry, ctx: CollapseContext, verdict: Verdict) {
+  const f = entry.fact;
+  const subject = `container-instance:${f.containerInstanceArn}`;
+  if (f.status !== 'DRAINING') {
+    verdict(entry.winnerId, 'ignored', `container instance is ${f.status}; only DRAINING withdraws its tasks`, subject);
+  } else if ((ctx.region && f.region !== ctx.region) || !servesCluster(ctx.settings, f.clusterName)) {
+    verdict(entry.winnerId, 'ignored', `container instance of ${f.region}/${f.clusterName}, not served here`, subject);
+  } else {
+    const existing = drains.get(f.containerInstanceArn);
+    if (existing && (existing.fact.version ?? -1) >= (f.version ?? -1)) {
+      verdict(entry.winnerId, 'stale', 'the same drain is already in this batch', subject);
+      return;
+    }
+    if (existing) verdict(existing.winnerId, 'stale', 'the same drain is already in this batch', subject);
+    drains.set(f.containerInstanceArn, entry);
   }
 }
 

@@ -12,7 +12,7 @@ import type { OpenTask } from './open-task';
 export function skipApplied(tasks: readonly OpenTask[], ledger: VersionLedger): Staged<OpenTask> {
   const out = new StageOutput<OpenTask>();
   for (const t of tasks) {
-    const reason = ledger.skipReason(t.key, t.fact.version, taskPhase(t.fact) === 'stopping');
+    const reason = t.drained ? undefined : ledger.skipReason(t.key, t.fact.version, taskPhase(t.fact) === 'stopping');
     if (reason) out.settle(t, 'stale', reason);
     else out.keep(t);
   }

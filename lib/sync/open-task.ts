@@ -15,6 +15,11 @@ export interface OpenTask {
   readonly specs?: TaskSpecs;
   /** Set when the event claimed a stop ECS contradicts: the batch acts on ECS's fact, and the event ends stale. */
   readonly unconfirmed?: string;
+  /**
+   * Looked up because its container instance turned DRAINING (drain.ts), not named by a task event: no version of its
+   * own says anything new, so the ledger does not skip it.
+   */
+  readonly drained?: boolean;
 }
 
 /** An open task whose registrations are known (stages after the label read see only these). */

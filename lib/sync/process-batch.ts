@@ -14,9 +14,10 @@ import {
 import { type Settled, type Staged, settleAll } from '../engine/verdicts';
 import type { RawInput } from '../events/parse';
 import type { TaskFact } from '../events/task-fact';
-import type { Conflict, Plan } from '../plan/plan';
+import type { Conflict, HealthOutcome, Plan } from '../plan/plan';
 import { type Collapsed, collapseInputs, type ItemReport } from './collapse';
 import { confirmWithEcs, readFailure, readLabels, skipApplied } from './confirm';
+import { expandDrains, oneVerdictPerInput } from './drain';
 import type { OpenTask, SpecifiedTask } from './open-task';
 import { planTasks } from './task-plan';
 import { batchVerdicts, settleWrittenTasks } from './verdicts';
@@ -34,6 +35,8 @@ export interface BatchReport {
   retry: string[];
   /** Event time -> DNS written, per task with applied changes, in milliseconds. */
   lagsMs: number[];
+  /** The health gate's work in this batch (plan/health-gate.ts): withdrawn registrations and fail-open names. */
+  health: HealthOutcome;
   dryRun: boolean;
 }
 
@@ -52,8 +55,9 @@ export const DEADLINE_REASON = "not finished before the invocation's deadline; r
 /**
  * The event path: one SQS batch (or a CLI events file) through its stages, each a function from typed input to typed
  * output plus verdicts (no stage changes another's values):
- *   parse + collapse (collapse.ts) -> skip applied, read labels, confirm with ECS (confirm.ts) -> desire + plan
- *   (task-plan.ts; services: engine/service-registrations.ts) -> apply, retry stale changes, recheck
+ *   parse + collapse (collapse.ts), tasks of draining instances (drain.ts) -> skip applied, read labels, confirm with
+ *   ECS (confirm.ts) -> desire + plan (task-plan.ts; services: engine/service-registrations.ts) -> apply, retry stale
+ *   changes, recheck
  *   (engine/) -> verdicts (verdicts.ts).
  * Every input gets a verdict; one bad input never blocks the others.
  */
@@ -70,6 +74,7 @@ class BatchLog {
   readonly tasks: Settled<OpenTask>[] = [];
   readonly services: Settled<ServiceEntry>[] = [];
   readonly problems: BatchReport['problems'] = [];
+  health: HealthOutcome = { withdrawn: [], failOpen: [] };
 
   /** Records a task stage's verdicts and returns the tasks still open. */
   take<T extends OpenTask>(staged: Staged<T>): T[] {
@@ -87,7 +92,8 @@ class BatchLog {
 }
 
 async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<BatchReport> {
-  const collapsed = collapseInputs(inputs, { region: await deps.ecs.region(), settings: deps.settings, log: deps.log });
+  const parsed = collapseInputs(inputs, { region: await deps.ecs.region(), settings: deps.settings, log: deps.log });
+  const collapsed = await expandDrains(parsed, deps);
   const log = new BatchLog();
   const report = (changes: AppliedChange[] = [], conflicts: Conflict[] = [], lagsMs: number[] = []) =>
     finish(collapsed, log, { changes, conflicts, lagsMs }, deps);
@@ -98,6 +104,7 @@ async function runBatch(inputs: readonly RawInput[], deps: EngineDeps): Promise<
   const taskPlan = await planTasks(tasks, deps);
   log.tasks.push(...taskPlan.settled);
   log.problems.push(...taskPlan.problems);
+  if (taskPlan.plan?.health) log.health = taskPlan.plan.health;
   const services = await planServices(collapsed.services, deps, log);
 
   const planned = taskPlan.plan ? tasks : [];
@@ -267,7 +274,7 @@ function finish(
   written: { changes: AppliedChange[]; conflicts: Conflict[]; lagsMs: number[] },
   deps: EngineDeps,
 ): BatchReport {
-  const items = batchVerdicts(collapsed, log.tasks, log.services, deps);
+  const items = oneVerdictPerInput(batchVerdicts(collapsed, log.tasks, log.services, deps));
   // Not `p` itself: Powertools reserves the `message` key and would drop the problem's text.
   for (const p of log.problems) deps.log.warn('registration problem', { subject: p.subject, problem: p.message });
   return {
@@ -277,6 +284,7 @@ function finish(
     problems: log.problems,
     retry: items.filter((i) => i.status === 'retry').map((i) => i.id),
     lagsMs: written.lagsMs,
+    health: log.health,
     dryRun: !!deps.dryRun,
   };
 }

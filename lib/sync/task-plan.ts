@@ -3,7 +3,7 @@ import { readCurrent, stoppingView } from '../engine/current-state';
 import type { EngineDeps } from '../engine/deps';
 import { addToScope, emptyScope } from '../engine/task-registrations';
 import { type Settled, settleAll } from '../engine/verdicts';
-import { taskPhase } from '../events/task-fact';
+import { onDrainingInstance, taskPhase } from '../events/task-fact';
 import { type EndpointSet, type Plan, planChanges, taskSubject } from '../plan/plan';
 import { readFailure } from './confirm';
 import type { SpecifiedTask } from './open-task';
@@ -25,7 +25,8 @@ export async function planTasks(tasks: readonly SpecifiedTask[], deps: EngineDep
   for (const t of tasks) addToScope(scope, t.specs.labels.specs);
   let problems: TaskPlan['problems'] = [];
   try {
-    const running = tasks.filter((t) => taskPhase(t.fact) === 'running');
+    // A task on a DRAINING container instance is not desired: its registrations are withdrawn like a stop's.
+    const running = tasks.filter((t) => taskPhase(t.fact) === 'running' && !onDrainingInstance(t.fact));
     const desired = await deps.registrations.desired(running);
     problems = desired.problems;
     // ECS gave no address for a registration: what the task has registered is kept as it is (never deleted for want

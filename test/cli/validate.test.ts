@@ -58,6 +58,38 @@ describe('ecs-registrar validate --task-definition', () => {
     );
   });
 
+  test('a stopTimeout shorter than the record TTL is a warning naming both; one at least the TTL, or none set, is not', () => {
+    // Prepare
+    const td = (stopTimeout: number | undefined, ttl: string) => ({
+      family: 'api',
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        {
+          name: 'api',
+          ...(stopTimeout === undefined ? {} : { stopTimeout }),
+          portMappings: [{ containerPort: 8080 }],
+          dockerLabels: { 'ecs-registrar.name': 'api', 'ecs-registrar.ttl': ttl },
+        },
+      ],
+    });
+
+    // Act
+    const short = runCli(['validate', '--task-definition', write('short.json', td(10, '60'))], offline);
+    const unset = runCli(['validate', '--task-definition', write('unset.json', td(undefined, '60'))], offline);
+    const enough = runCli(['validate', '--task-definition', write('enough.json', td(60, '60'))], offline);
+
+    // Assess
+    expect(short.code).toBe(1);
+    expect(short.stdout).toContain(
+      '1. warning: container "api": registration "api" has TTL 60 s but the container\'s stopTimeout is 10 s: clients may still be sent to it after it is stopped (fix: set stopTimeout to at least 60, or lower ecs-registrar.ttl)',
+    );
+    // Without a stopTimeout the agent's setting applies, which the task definition cannot show: not judged.
+    expect(unset.code).toBe(0);
+    expect(unset.stdout).toMatch(/no problems/);
+    expect(enough.code).toBe(0);
+    expect(enough.stdout).toMatch(/no problems/);
+  });
+
   test('--json: the results on stdout, the failure as JSON on stderr', () => {
     // Act
     const out = runCli(

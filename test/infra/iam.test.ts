@@ -141,11 +141,13 @@ describe('SDK commands in lib/aws', () => {
     expect(sync.has('@aws-sdk/client-ecs DescribeTasks')).toBe(true);
     expect(sync.has(`${ROUTE53} ChangeResourceRecordSets`)).toBe(true);
     expect(sync.has(`${SD} RegisterInstance`)).toBe(true);
-    // Only the reconciler lists what runs.
-    for (const c of ['ListClusters', 'ListTasks', 'ListServices', 'DescribeClusters']) {
+    // Only the reconciler lists what runs; the sync function lists only a draining instance's tasks (issue 15).
+    for (const c of ['ListClusters', 'ListServices', 'DescribeClusters']) {
       expect({ c, sync: sync.has(`@aws-sdk/client-ecs ${c}`) }).toEqual({ c, sync: false });
       expect({ c, reconcile: reconcile.has(`@aws-sdk/client-ecs ${c}`) }).toEqual({ c, reconcile: true });
     }
+    expect(sync.has('@aws-sdk/client-ecs ListTasks')).toBe(true);
+    expect(reconcile.has('@aws-sdk/client-ecs ListTasks')).toBe(true);
   });
 });
 

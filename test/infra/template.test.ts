@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
-import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
+import {
+  cloudTrailServicePattern,
+  containerInstanceDrainingPattern,
+  taskStateChangePattern,
+} from '../../infra/patterns';
 import {
   type CheckReport,
   checkTemplate,
@@ -52,7 +56,8 @@ describe('the real template', () => {
     const patterns = rules.map((r) => r.Properties?.EventPattern);
     expect(patterns).toContainEqual(taskStateChangePattern);
     expect(patterns).toContainEqual(cloudTrailServicePattern);
-    expect(patterns).toHaveLength(2);
+    expect(patterns).toContainEqual(containerInstanceDrainingPattern);
+    expect(patterns).toHaveLength(3);
   });
 });
 
@@ -151,10 +156,10 @@ describe('broken templates are caught with a readable message', () => {
     });
     const found = messages(broken);
     expect(found).toContainEqual(
-      'Resources: expected exactly one AWS::Events::Rule whose EventPattern deep-equals infra/task-state-change.pattern.json, found 0 (rules: TaskStateChangeRule, ServiceApiCallRule)',
+      'Resources: expected exactly one AWS::Events::Rule whose EventPattern deep-equals infra/task-state-change.pattern.json, found 0 (rules: TaskStateChangeRule, ContainerInstanceDrainingRule, ServiceApiCallRule)',
     );
     expect(found).toContainEqual(
-      'Resources.TaskStateChangeRule.Properties.EventPattern: does not equal any pattern in infra/ (infra/task-state-change.pattern.json, infra/cloudtrail-service.pattern.json)',
+      'Resources.TaskStateChangeRule.Properties.EventPattern: does not equal any pattern in infra/ (infra/task-state-change.pattern.json, infra/cloudtrail-service.pattern.json, infra/container-instance-draining.pattern.json)',
     );
   });
 
@@ -194,7 +199,7 @@ describe('broken templates are caught with a readable message', () => {
       delete s.Condition;
     });
     expect(messages(broken)).toContainEqual(
-      'Resources.EventsQueuePolicy.Properties.PolicyDocument: each Allow must let only events.amazonaws.com sqs:SendMessage with ArnEquals aws:SourceArn = the rules (TaskStateChangeRule, ServiceApiCallRule)',
+      'Resources.EventsQueuePolicy.Properties.PolicyDocument: each Allow must let only events.amazonaws.com sqs:SendMessage with ArnEquals aws:SourceArn = the rules (TaskStateChangeRule, ContainerInstanceDrainingRule, ServiceApiCallRule)',
     );
   });
 });
@@ -289,8 +294,8 @@ describe('queue policies: nobody but the two rules (and named redrive principals
   const ctxArn = (id: string) =>
     String(evaluate({ 'Fn::GetAtt': [id, 'Arn'] }, makeContext(template, MINIMAL_PARAMETERS)));
 
-  test.each(['EventsQueuePolicy', 'EventsDeadLetterQueuePolicy'])('%s lets both rules deliver', (policy) => {
-    for (const id of ['TaskStateChangeRule', 'ServiceApiCallRule']) {
+  test.each(['EventsQueuePolicy', 'EventsDeadLetterQueuePolicy'])('%s lets every rule deliver', (policy) => {
+    for (const id of ['TaskStateChangeRule', 'ContainerInstanceDrainingRule', 'ServiceApiCallRule']) {
       expect({ id, denied: denied(policy, { 'aws:SourceArn': ctxArn(id) }) }).toEqual({ id, denied: false });
     }
   });

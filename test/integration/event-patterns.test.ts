@@ -18,7 +18,7 @@ jest.setTimeout(120_000);
 
 const root = resolve(__dirname, '..', '..');
 const FIXTURES = join(root, 'test', 'fixtures', 'patterns');
-const RULES = ['TaskStateChangeRule', 'ServiceApiCallRule'] as const;
+const RULES = ['TaskStateChangeRule', 'ContainerInstanceDrainingRule', 'ServiceApiCallRule'] as const;
 type RuleId = (typeof RULES)[number];
 
 /** Which rules each fixture must match; every fixture file needs an entry here. */
@@ -32,6 +32,7 @@ const EXPECTED: Record<string, RuleId[]> = {
   'task-pending': [],
   'task-activating': [],
   'container-instance-state-change': [],
+  'container-instance-draining': ['ContainerInstanceDrainingRule'],
   'service-action': [],
   'cloudtrail-create-service': ['ServiceApiCallRule'],
   'cloudtrail-update-service': ['ServiceApiCallRule'],

@@ -53,6 +53,8 @@ export interface FamilySpec {
   attr?: string;
   ip: 'private' | 'public';
   mode: 'awsvpc' | 'bridge';
+  /** ecs-registrar.health=require-healthy, on a container with a health check (issue 15). */
+  health?: boolean;
 }
 
 export interface TaskSpec {
@@ -64,7 +66,8 @@ export interface TaskSpec {
   start: 'provisioning' | 'running';
 }
 
-export type EcsOp = 'advance' | 'run' | 'stop' | 'finish';
+/** `healthy` / `unhealthy` / `unknown`: the task's container health check result (FakeEcs.setHealth, one event). */
+export type EcsOp = 'advance' | 'run' | 'stop' | 'finish' | 'healthy' | 'unhealthy' | 'unknown';
 export type Step = { kind: 'ecs'; task: number; op: EcsOp } | { kind: 'deliver'; size: number; container: number };
 
 export interface Delivery {
@@ -111,9 +114,9 @@ export const taskArb: fc.Arbitrary<TaskSpec> = fc.record({
   start: fc.constantFrom('running', 'running', 'running', 'provisioning'),
 });
 
-export const stepArb = (tasks: number): fc.Arbitrary<Step> =>
+export const stepArb = (tasks: number, ops: fc.Arbitrary<EcsOp> = ecsOpArb): fc.Arbitrary<Step> =>
   fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('ecs' as const), task: fc.nat(tasks - 1), op: ecsOpArb }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('ecs' as const), task: fc.nat(tasks - 1), op: ops }) },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -124,11 +127,32 @@ export const stepArb = (tasks: number): fc.Arbitrary<Step> =>
     },
   );
 const ecsOpArb = fc.constantFrom<EcsOp>('advance', 'advance', 'run', 'run', 'run', 'run', 'stop', 'finish');
+/** The lifecycle plus health transitions, for the health properties. */
+export const healthOpArb = fc.constantFrom<EcsOp>(
+  'advance',
+  'run',
+  'run',
+  'run',
+  'stop',
+  'finish',
+  'healthy',
+  'healthy',
+  'healthy',
+  'unhealthy',
+  'unhealthy',
+  'unknown',
+);
+/** Families of which some gate on health (require-healthy with a health check). */
+export const healthFamilyArb: fc.Arbitrary<FamilySpec> = fc
+  .tuple(familyArb, fc.boolean())
+  .map(([f, health]) => ({ ...f, health }));
 
 export interface ScenarioOptions {
   families?: fc.Arbitrary<FamilySpec>;
   maxTasks?: number;
   maxSteps?: number;
+  /** The ECS operations steps draw from (default: the lifecycle alone). */
+  ops?: fc.Arbitrary<EcsOp>;
   delivery?: fc.Arbitrary<Delivery>;
   containers?: fc.Arbitrary<number>;
 }
@@ -149,7 +173,7 @@ export function scenarioArb(options: ScenarioOptions = {}): fc.Arbitrary<Scenari
   return fc.record({
     families: fc.array(options.families ?? familyArb, { minLength: 1, maxLength: 3 }),
     tasks: fc.array(taskArb, { minLength: 1, maxLength: maxTasks }),
-    steps: fc.array(stepArb(maxTasks), { maxLength: options.maxSteps ?? 40 }),
+    steps: fc.array(stepArb(maxTasks, options.ops), { maxLength: options.maxSteps ?? 40 }),
     containers: options.containers ?? fc.integer({ min: 1, max: 2 }),
     delivery: options.delivery ?? adverseDelivery,
     seed: fc.integer(),
@@ -333,6 +357,7 @@ export class Sim {
       if (f.cloudMap) labels['ecs-registrar.cloudmap-service'] = CLOUDMAP_SERVICE;
       if (f.attr !== undefined) labels['ecs-registrar.attr.team'] = f.attr;
       if (f.ip === 'public') labels['ecs-registrar.ip'] = 'public';
+      if (f.health) labels['ecs-registrar.health'] = 'require-healthy';
     }
     return this.world.ecs.registerTaskDefinition({
       family,
@@ -342,6 +367,7 @@ export class Sim {
           name: 'app',
           image: 'app:1',
           dockerLabels: labels,
+          ...(f.health ? { healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/ || exit 1'] } } : {}),
           portMappings: [
             f.mode === 'bridge'
               ? { containerPort: 8080, hostPort: 0, protocol: 'tcp', name: 'http' }
@@ -393,9 +419,10 @@ export class Sim {
     this.enqueueNewEvents();
   }
 
-  status(task: TaskHandle): { lastStatus: string; desiredStatus: string; version: number } {
+  status(task: TaskHandle): { lastStatus: string; desiredStatus: string; version: number; health: string } {
     const t = this.world.ecs.task(task.arn);
-    return { lastStatus: t.lastStatus!, desiredStatus: t.desiredStatus!, version: t.version! };
+    const health = t.containers?.[0]?.healthStatus ?? 'UNKNOWN';
+    return { lastStatus: t.lastStatus!, desiredStatus: t.desiredStatus!, version: t.version!, health };
   }
 
   /** Applies one generated ECS change (skipped when the lifecycle does not allow it) and enqueues its events. */
@@ -418,6 +445,11 @@ export class Sim {
         break;
       case 'finish':
         ecs.stopTask(task.arn);
+        break;
+      case 'healthy':
+      case 'unhealthy':
+      case 'unknown':
+        ecs.setHealth(task.arn, op.toUpperCase() as 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN');
         break;
     }
     this.enqueueNewEvents();
@@ -576,13 +608,15 @@ export const noBlocks = (): Blocks => ({ records: new Set(), instances: new Set(
 export function expectedState(
   sim: Sim,
   blocks: Blocks = noBlocks(),
+  registeredBefore: Registered = { records: new Set(), instances: new Set() },
 ): { records: ExpectedRecord[]; instances: ExpectedInstance[] } {
-  const records: ExpectedRecord[] = [];
-  const instances: ExpectedInstance[] = [];
+  const candidates: Candidate[] = [];
   for (const task of sim.tasks) {
     const f = task.family;
-    const { lastStatus, desiredStatus } = sim.status(task);
+    const { lastStatus, desiredStatus, health } = sim.status(task);
     if (f.kind !== 'opted-in' || lastStatus !== 'RUNNING' || desiredStatus !== 'RUNNING') continue;
+    const records: ExpectedRecord[] = [];
+    const instances: ExpectedInstance[] = [];
     const zoneId = f.zone === 'other' ? OTHER_ZONE_ID : ZONE_ID;
     const domain = ZONES[zoneId];
     const fqdn = `${f.name}.${domain}`;
@@ -640,6 +674,75 @@ export function expectedState(
       if (f.attr !== undefined) attributes.team = f.attr;
       instances.push({ id: task.id, attributes });
     }
+    const gate = !f.health
+      ? 'healthy'
+      : health === 'HEALTHY'
+        ? 'healthy'
+        : health === 'UNHEALTHY'
+          ? 'unhealthy'
+          : 'pending';
+    candidates.push({ task, group: `${zoneId}|${fqdn}`, gate, records, instances });
+  }
+  return healthGate(candidates, registeredBefore);
+}
+
+/** Task ids with a serving record (not the claim TXT) and with a Cloud Map instance, before the final reconcile. */
+export interface Registered {
+  records: Set<string>;
+  instances: Set<string>;
+}
+
+interface Candidate {
+  task: TaskHandle;
+  /** The registration's name: `zone|fqdn`. */
+  group: string;
+  gate: 'healthy' | 'unhealthy' | 'pending';
+  records: ExpectedRecord[];
+  instances: ExpectedInstance[];
+}
+
+/**
+ * The README's health gate, applied by the oracle: a not-yet-healthy task keeps what it had and gets nothing new; an
+ * unhealthy task is left out when its name (or Cloud Map service) keeps a task not known to be unhealthy, else every
+ * unhealthy task of it stays (fail-open).
+ */
+function healthGate(
+  candidates: Candidate[],
+  before: Registered,
+): { records: ExpectedRecord[]; instances: ExpectedInstance[] } {
+  const serving = (c: Candidate) => c.records.some((r) => r.type !== 'TXT');
+  const keptPending = (c: Candidate, kind: 'records' | 'instances') =>
+    c.gate === 'pending' && before[kind].has(c.task.id);
+  const survivors = new Set<string>();
+  let instanceSurvivor = false;
+  for (const c of candidates) {
+    if ((c.gate === 'healthy' || keptPending(c, 'records')) && serving(c)) survivors.add(c.group);
+    if ((c.gate === 'healthy' || keptPending(c, 'instances')) && c.instances.length > 0) instanceSurvivor = true;
+  }
+  const records: ExpectedRecord[] = [];
+  const instances: ExpectedInstance[] = [];
+  for (const c of candidates) {
+    const keepRecords =
+      c.gate === 'healthy' || keptPending(c, 'records') || (c.gate === 'unhealthy' && !survivors.has(c.group));
+    const keepInstance =
+      c.gate === 'healthy' || keptPending(c, 'instances') || (c.gate === 'unhealthy' && !instanceSurvivor);
+    if (keepRecords) records.push(...c.records);
+    if (keepInstance) instances.push(...c.instances);
+  }
+  return { records, instances };
+}
+
+/** What is registered now, as the oracle's `registeredBefore` reads it. */
+export function registeredNow(world: FakeWorld): Registered {
+  const records = new Set<string>();
+  for (const z of ZONE_IDS) {
+    for (const r of world.route53.records(z)) {
+      if (isOwnedSetId(r.SetIdentifier) && r.Type !== 'TXT') records.add(markedTaskId(r.SetIdentifier));
+    }
+  }
+  const instances = new Set<string>();
+  for (const i of world.cloudMap.instances(CLOUDMAP_SERVICE)) {
+    if (i.Attributes?.ECS_REGISTRAR_OWNER === OWNER && i.Id) instances.add(i.Id);
   }
   return { records, instances };
 }

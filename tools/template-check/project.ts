@@ -1,4 +1,8 @@
-import { cloudTrailServicePattern, taskStateChangePattern } from '../../infra/patterns';
+import {
+  cloudTrailServicePattern,
+  containerInstanceDrainingPattern,
+  taskStateChangePattern,
+} from '../../infra/patterns';
 import { evaluate, IntrinsicError, makeContext } from './intrinsics';
 import { DASHBOARD_PANELS, METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME } from './metrics';
 import { FULL_PARAMETERS } from './probes';
@@ -41,6 +45,7 @@ export const REQUIRED_ENVIRONMENT = [
 export const EVENT_PATTERNS: Record<string, Json> = {
   'infra/task-state-change.pattern.json': taskStateChangePattern as Json,
   'infra/cloudtrail-service.pattern.json': cloudTrailServicePattern as Json,
+  'infra/container-instance-draining.pattern.json': containerInstanceDrainingPattern as Json,
 };
 
 /** The sync function's SQS event and the queue it reads. */

@@ -54,6 +54,7 @@ describe('parseRegistrationSpecs: the grammar', () => {
           ttl: 60,
           cloudMapServiceId: undefined,
           attributes: {},
+          health: 'ignore',
         },
       ],
       errors: [],

@@ -30,6 +30,7 @@ describe('loadSettings', () => {
       maxDeletePercent: DEFAULT_MAX_DELETE_PERCENT,
       namePolicy: { rules: [], foreignSets: 'refuse' },
       mode: 'sync',
+      health: 'ignore',
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadSettings', () => {
       REGISTRAR_NAME_POLICY:
         '{"rules":[{"clusters":["team-a-*"],"services":["payments*"],"zones":["/hostedzone/Z0PUBLIC456"],"names":["payments","@"],"share":true}],"foreignSets":"join","ttl":{"min":10,"max":300}}',
       REGISTRAR_POLICY: ' upsert-only ',
+      REGISTRAR_HEALTH: ' Require-Healthy ',
     };
 
     // Act
@@ -72,6 +74,7 @@ describe('loadSettings', () => {
         ttl: { min: 10, max: 300 },
       },
       mode: 'upsert-only',
+      health: 'require-healthy',
     });
   });
 
@@ -157,6 +160,12 @@ describe('loadSettings', () => {
       { ...base, REGISTRAR_CLOUDMAP_SERVICE_IDS: 'ns-abc123' },
       'REGISTRAR_CLOUDMAP_SERVICE_IDS',
       /not a Cloud Map service id/,
+    ],
+    [
+      'an unknown health gate',
+      { ...base, REGISTRAR_HEALTH: 'healthy' },
+      'REGISTRAR_HEALTH',
+      /"healthy" must be one of ignore, require-healthy/,
     ],
     [
       'an unknown mode',
