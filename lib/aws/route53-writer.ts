@@ -4,6 +4,7 @@ import {
   type Change as SdkChange,
 } from '@aws-sdk/client-route-53';
 import type { Route53Change } from '../domain/changes';
+import { pushTo } from '../domain/multimap';
 import { type DnsRecord, resourceRecordCount, valueCharacters } from '../domain/records';
 import { type BackoffOptions, realTiming, retrying, type Timing } from './backoff';
 import { errorCode, errorMessage, isRetryable } from './errors';
@@ -104,7 +105,7 @@ export class Route53Writer {
         continue;
       }
       if (groupKey !== undefined) groups.set(groupKey, unit);
-      byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), unit]);
+      pushTo(byZone, zoneId, unit);
     }
     const results = await Promise.all([...byZone].map(([zoneId, units]) => this.applyZone(zoneId, units)));
     return results.flat();
@@ -144,7 +145,7 @@ export class Route53Writer {
     const byName = new Map<string, Unit[]>();
     for (const unit of units) {
       const r = unit.changes[0]!.record;
-      byName.set(r.name, [...(byName.get(r.name) ?? []), unit]);
+      pushTo(byName, r.name, unit);
     }
     const batches: Unit[][] = [];
     let current: Unit[] = [];
@@ -328,7 +329,7 @@ function namedRejections(err: unknown, batch: Unit[]): { units: Unit[]; messages
       ),
     );
     if (!unit) return undefined;
-    byUnit.set(unit, [...(byUnit.get(unit) ?? []), message]);
+    pushTo(byUnit, unit, message);
   }
   return { units: [...byUnit.keys()], messages: new Map([...byUnit].map(([u, ms]) => [u, ms.join('; ')])) };
 }

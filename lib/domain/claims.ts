@@ -97,9 +97,24 @@ function relativeOf(ownershipName: string): string | undefined {
   return at === 0 ? '@' : labels.slice(0, at).join('.');
 }
 
+/**
+ * What readClaim found for a record, per owner: a plan asks about every record several times (partition, refusals,
+ * contests), and a reconcile plans tens of thousands of them. Records are values, never changed once read.
+ */
+const claimsRead = new WeakMap<DnsRecord, Map<string, NameClaim | undefined>>();
+
 /** The claim a record makes, when it is this owner's claim record or ownership record; undefined otherwise. */
 export function readClaim(owner: string, r: DnsRecord): NameClaim | undefined {
   if (r.type !== 'TXT' || !r.multiValue) return undefined;
+  const known = claimsRead.get(r);
+  if (known?.has(owner)) return known.get(owner);
+  const claim = decodeClaimRecord(owner, r);
+  if (known) known.set(owner, claim);
+  else claimsRead.set(r, new Map([[owner, claim]]));
+  return claim;
+}
+
+function decodeClaimRecord(owner: string, r: DnsRecord): NameClaim | undefined {
   const name = coveredName(r.name);
   const relative = relativeOf(r.name);
   if (!name || !relative) return undefined;

@@ -68,8 +68,23 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const CLUSTER = /^[A-Za-z0-9_-]{1,255}$/;
 const HASH = /^[0-9a-f]{10}$/;
 
-export function parseSetIdentifier(setIdentifier: string | undefined): ParsedSetIdentifier | undefined {
+/** Parsed SetIdentifiers (frozen, so no caller can change another's), bounded: a reconcile parses each several times. */
+const parsedSetIdentifiers = new Map<string, Readonly<ParsedSetIdentifier> | undefined>();
+const PARSED_KEPT = 100_000;
+
+export function parseSetIdentifier(setIdentifier: string | undefined): Readonly<ParsedSetIdentifier> | undefined {
   if (!setIdentifier) return undefined;
+  if (parsedSetIdentifiers.has(setIdentifier)) return parsedSetIdentifiers.get(setIdentifier);
+  const parsed = decodeSetIdentifier(setIdentifier);
+  if (parsedSetIdentifiers.size >= PARSED_KEPT) parsedSetIdentifiers.clear();
+  parsedSetIdentifiers.set(
+    setIdentifier,
+    parsed && Object.freeze({ ...parsed, location: Object.freeze(parsed.location) }),
+  );
+  return parsedSetIdentifiers.get(setIdentifier);
+}
+
+function decodeSetIdentifier(setIdentifier: string): ParsedSetIdentifier | undefined {
   const parts = setIdentifier.split(':');
   if ((parts.length !== 3 && parts.length !== 4) || parts[0] !== SET_ID_PREFIX || !parts[1] || !parts[2])
     return undefined;

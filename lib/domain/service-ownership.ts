@@ -60,6 +60,8 @@ export const ownershipRoot = (zoneDomain: string): string => `${OWNERSHIP_LABEL}
 
 /** The alias name an ownership record covers (its name without the `_ecs-registrar` label), if it is one. */
 export function coveredName(ownershipName: string): string | undefined {
+  // Most names a plan looks at are not ownership names: a substring test spares them the split (a hot path at scale).
+  if (!ownershipName.includes(OWNERSHIP_LABEL)) return undefined;
   const labels = ownershipName.replace(/\.$/, '').split('.');
   const at = labels.indexOf(OWNERSHIP_LABEL);
   if (at < 0 || labels.lastIndexOf(OWNERSHIP_LABEL) !== at || labels.length < 2) return undefined;

@@ -1,4 +1,5 @@
 import { type Claimant, type NameClaim, readClaim, registrationNameOf } from '../domain/claims';
+import { pushTo } from '../domain/multimap';
 import { ownedTaskMark } from '../domain/ownership';
 import { type DnsRecord, recordKey } from '../domain/records';
 import { isTaskSubject, taskSubject } from '../domain/subject';
@@ -19,8 +20,7 @@ export function refusedRegistrations(
 ): Map<string, string> {
   const refused = new Map<string, string>();
   const held = new Map<string, { subject: string; claimant: Claimant; legacy: boolean }[]>();
-  const hold = (key: string, h: { subject: string; claimant: Claimant; legacy: boolean }) =>
-    held.set(key, [...(held.get(key) ?? []), h]);
+  const hold = (key: string, h: { subject: string; claimant: Claimant; legacy: boolean }) => pushTo(held, key, h);
 
   const claimed = new Set<string>();
   for (const r of staying) {
@@ -100,8 +100,7 @@ export function contestedLosers(owner: string, staying: readonly DnsRecord[], po
   const byName = new Map<string, NameClaim[]>();
   for (const r of staying) {
     const c = readClaim(owner, r);
-    if (c && isTaskSubject(c.subject))
-      byName.set(`${c.zoneId}|${c.name}`, [...(byName.get(`${c.zoneId}|${c.name}`) ?? []), c]);
+    if (c && isTaskSubject(c.subject)) pushTo(byName, `${c.zoneId}|${c.name}`, c);
   }
   const losers = new Map<string, string>();
   for (const claims of byName.values()) {

@@ -1,6 +1,7 @@
 import type { WriteMode } from '../config/settings';
 import { byApplyOrder, type Change, type Route53Change } from '../domain/changes';
 import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
+import { pushTo } from '../domain/multimap';
 import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
 import {
   type CloudMapInstance,
@@ -300,7 +301,7 @@ function partitionCurrent(
       outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
     const k = `${r.zoneId}|${r.name}`;
-    stayingAtName.set(k, [...(stayingAtName.get(k) ?? []), { record: r, subject }]);
+    pushTo(stayingAtName, k, { record: r, subject });
   }
   return { byKey, deleting, stayingAtName, outside };
 }

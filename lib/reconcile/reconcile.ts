@@ -2,6 +2,7 @@ import type { CallCounter } from '../aws/clients';
 import { DeadlineExceededError, deadlinePassed, withDeadline } from '../aws/deadline';
 import { AwsReadError } from '../aws/errors';
 import { isTaskClaimRecord } from '../domain/claims';
+import { pushTo } from '../domain/multimap';
 import { type DnsRecord, instanceKey, recordKey } from '../domain/records';
 import { parseSubject, taskIdOfSubject } from '../domain/subject';
 import { type AppliedChange, applyPlan } from '../engine/apply';
@@ -385,7 +386,7 @@ async function judgeOwned(
     if (s.unlocated) {
       unlocated.push(taskId);
     } else if (s.cluster && inScope.has(s.cluster)) {
-      byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), taskId]);
+      pushTo(byCluster, s.cluster, taskId);
     } else if (!s.cluster || !ctx.served.includes(s.cluster)) {
       j.outside.set(s.subject, {
         where: `cluster ${s.cluster ?? '(unknown)'} in ${s.region ?? ctx.region}`,

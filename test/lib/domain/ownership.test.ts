@@ -130,3 +130,25 @@ describe('isOwnedInstance', () => {
     expect(isOwnedInstance('prod', undefined)).toBe(false);
   });
 });
+
+describe('parseSetIdentifier, memoised', () => {
+  test('a repeated identifier parses to the same frozen value; a caller cannot change what another reads', () => {
+    // Prepare
+    const id = 'ecs-registrar:stack:0123456789abcdef0123456789abcdef:us-east-1/prod';
+
+    // Act
+    const a = parseSetIdentifier(id);
+    const b = parseSetIdentifier(id);
+
+    // Assess
+    expect(a).toEqual({
+      owner: 'stack',
+      subject: '0123456789abcdef0123456789abcdef',
+      location: { kind: 'plain', region: 'us-east-1', cluster: 'prod' },
+    });
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a?.location)).toBe(true);
+    expect(parseSetIdentifier('ecs-registrar:stack')).toBeUndefined();
+    expect(parseSetIdentifier('ecs-registrar:stack')).toBeUndefined();
+  });
+});
