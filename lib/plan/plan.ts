@@ -60,8 +60,9 @@ export interface Plan {
    */
   outsideView?: { subject: string; key: string; reason: string }[];
   /**
-   * Deletions of a claimant's records at a name it lost to another claimant (two first claims at once, claims.ts
-   * contestedLosers), by record key: a claims matter, not a judgement of ECS, so deletion guards leave them out.
+   * Deletions of a claimant's records at a name (or instances in a Cloud Map service) it lost to another claimant (two
+   * first claims at once: claims.ts contestedLosers, cloudmap-claims.ts), by record or instance key: a claims matter,
+   * not a judgement of ECS, so deletion guards leave them out.
    */
   withdrawn?: { subject: string; key: string; reason: string }[];
   /** Keys of the claim records this plan creates that are their claimant's first at the name (claims.ts firstClaims). */
@@ -504,14 +505,15 @@ function planInstances(input: PlanInput, inScope: MayTouch, plan: Plan): void {
     const subject = ownedInstanceSubject(input.owner, i);
     return subject && (wanted.has(instanceKey(i)) || !inScope(subject, i));
   });
-  const refused = refusedInstances(input.owner, input.desired.instances, staying, input.policy ?? DEFAULT_NAME_POLICY);
+  const claims = refusedInstances(input.owner, input.desired.instances, staying, input.policy ?? DEFAULT_NAME_POLICY);
   const desiredKeys = new Set<string>();
   for (const d of input.desired.instances) {
     const key = instanceKey(d);
     const { subject, ...instance } = d;
-    const refusal = refused.get(key);
+    const refusal = claims.refused.get(key) ?? claims.withdrawn.get(key);
     if (refusal) {
-      desiredKeys.add(key);
+      // A refused instance keeps what it has; one that lost a contested service is deregistered below (in scope).
+      if (!claims.withdrawn.has(key)) desiredKeys.add(key);
       plan.conflicts.push({ provider: 'cloudmap', key, subject, reason: refusal });
       continue;
     }
@@ -554,5 +556,7 @@ function planInstances(input: PlanInput, inScope: MayTouch, plan: Plan): void {
     const subject = ownedInstanceSubject(input.owner, i);
     if (!subject || desiredKeys.has(key) || !inScope(subject, i)) continue;
     plan.changes.push({ provider: 'cloudmap', action: 'DEREGISTER', instance: i, subject });
+    const lost = claims.withdrawn.get(key);
+    if (lost) plan.withdrawn = [...(plan.withdrawn ?? []), { subject, key, reason: lost }];
   }
 }

@@ -479,10 +479,10 @@ function guardRefusal(
   // Task claim records (domain/claims.ts) go with the task's records: counted, they would make every task weigh more.
   // Withdrawals from a contested name (plan.ts `withdrawn`) follow from the claims, not from reading ECS: not counted.
   const withdrawn = new Set((plan.withdrawn ?? []).map((w) => w.key));
-  const counted = plan.changes.filter(
-    (c) =>
-      c.provider !== 'route53' ||
-      (!isTaskClaimRecord(deps.settings.ownerId, c.record) && !withdrawn.has(recordKey(c.record))),
+  const counted = plan.changes.filter((c) =>
+    c.provider === 'route53'
+      ? !isTaskClaimRecord(deps.settings.ownerId, c.record) && !withdrawn.has(recordKey(c.record))
+      : !withdrawn.has(instanceKey(c.instance)),
   );
   const deletions = counted.filter((c) => c.action === 'DELETE' || c.action === 'DEREGISTER');
   const percent = ownedTotal > 0 ? (deletions.length / ownedTotal) * 100 : 0;

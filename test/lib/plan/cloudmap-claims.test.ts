@@ -33,10 +33,16 @@ describe('refusedInstances', () => {
     const unnamed = { serviceId: 'srv-a', instanceId: 't2', attributes: { ECS_REGISTRAR_OWNER: 'test-owner' } };
 
     // Act
-    const refused = refusedInstances('test-owner', [owned('t3', 'team-b')], [foreign, unnamed], DEFAULT_NAME_POLICY);
+    const { refused, withdrawn } = refusedInstances(
+      'test-owner',
+      [owned('t3', 'team-b')],
+      [foreign, unnamed],
+      DEFAULT_NAME_POLICY,
+    );
 
     // Assess
     expect(refused.size).toBe(0);
+    expect(withdrawn.size).toBe(0);
   });
 
   it('of two newcomers, the first holds the service; a sharing rule for another service does not help', () => {
@@ -47,13 +53,30 @@ describe('refusedInstances', () => {
     };
 
     // Act
-    const refused = refusedInstances('test-owner', [owned('t1', 'prod'), owned('t2', 'team-b')], [], policy);
+    const { refused } = refusedInstances('test-owner', [owned('t1', 'prod'), owned('t2', 'team-b')], [], policy);
 
     // Assess
     expect([...refused]).toEqual([
       [
         'srv-a|t2',
         'Cloud Map service srv-a is held by service:prod/payments; service:team-b/payments may not register into it unless a name policy rule with "share": true and "cloudMapServices" naming it covers both',
+      ],
+    ]);
+  });
+
+  it('two claimants that both hold the service: the first in claimant order keeps it, the other withdraws', () => {
+    // Prepare: both hold it (two first registrations at once); both still want their instances
+    const both = [owned('t1', 'team-b'), owned('t2', 'prod')];
+
+    // Act
+    const { refused, withdrawn } = refusedInstances('test-owner', both, both, DEFAULT_NAME_POLICY);
+
+    // Assess
+    expect(refused.size).toBe(0);
+    expect([...withdrawn]).toEqual([
+      [
+        'srv-a|t1',
+        'Cloud Map service srv-a is held by both service:prod/payments and service:team-b/payments, and no name policy rule with "share": true and "cloudMapServices" covers both; service:prod/payments comes first in claimant order and keeps it, service:team-b/payments withdraws',
       ],
     ]);
   });
@@ -130,6 +153,36 @@ function run(cluster: string, def: string, ip: string): string {
 }
 
 describe('claims on Cloud Map services', () => {
+  test('two claimants holding the service without a rule: the next reconcile deregisters the later in order', async () => {
+    // Prepare: both registered under a sharing rule, which is then removed
+    const def = world.webTaskDefinition('payments', LABELS);
+    const teamB = run('team-b', def, '10.1.0.1');
+    const prod = run('prod', def, '10.0.0.1');
+    await processEventBatch(world.takeInputs(), world.deps({ namePolicy: SHARE_SERVICE }));
+    world.cloudMap.settle();
+    const before = instanceIds();
+
+    // Act
+    const report = await reconcileOrFail({}, world.deps({ namePolicy: SHARE_NAME }));
+    world.cloudMap.settle();
+
+    // Assess: prod comes first in claimant order; team-b's instance goes, its DNS records (a shared name) stay
+    expect(before).toEqual([id(prod), id(teamB)].sort());
+    expect(report.refusal).toBeUndefined();
+    expect(instanceIds()).toEqual([id(prod)]);
+    expect(report.changes.map((c) => [c.action, c.subject])).toEqual([['DEREGISTER', `task:${id(teamB)}`]]);
+    expect(report.conflicts.map((c) => [c.subject, /comes first in claimant order/.test(c.reason)])).toEqual([
+      [`task:${id(teamB)}`, true],
+    ]);
+    expect(world.ownedRecords().some((r) => r.SetIdentifier?.includes(id(teamB)))).toBe(true);
+
+    // Act: converged (team-b stays refused, nothing to do)
+    const again = await reconcileOrFail({}, world.deps({ namePolicy: SHARE_NAME }));
+
+    // Assess
+    expect(again.changes).toEqual([]);
+  });
+
   test('a second claimant is refused the Cloud Map service with a conflict naming the first', async () => {
     // Prepare
     const def = world.webTaskDefinition('payments', LABELS);
