@@ -3,7 +3,7 @@
  * the SQS model to warm "containers" running the production batch code (processEventBatch with the deadline the
  * sync function computes), or to a naive per-event registrar through the same models.
  */
-import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import type { Timing } from '../lib/aws/backoff';
 import { ownedTaskId } from '../lib/domain/ownership';
 import { createEngineDeps } from '../lib/engine/deps';
@@ -441,23 +441,14 @@ export interface RunProbe {
  * (d) Reconcile of `tasks` tasks in 3 clusters with 1% of their records drifted (deleted by hand): the registered
  * state is built directly through one converging reconcile (not measured), then the drift, then the measured run.
  */
-export async function reconcileAt(tasks: number, probe?: RunProbe): Promise<ReconcileResult> {
-  // Ten tasks a service (the issue's 1,000 services at 10,000 tasks): far from Route 53's 100 records of one name.
-  const sim = newSim('production', Math.ceil(tasks / 10));
+export async function reconcileAt(
+  tasks: number,
+  probe?: RunProbe,
+  /** The records a converged registrar left (registeredRecords, from another process); without it, a reconcile first. */
+  registered?: () => ResourceRecordSet[],
+): Promise<ReconcileResult> {
+  const sim = reconcileSim(tasks);
   try {
-    const clusters = ['prod', 'prod-b', 'prod-c'];
-    for (const c of clusters.slice(1)) sim.world.ecs.addCluster(c);
-    for (let i = 0; i < tasks; i++) {
-      const arn = sim.world.ecs.runTask({
-        // A service runs in one cluster (its tasks all there): the same name in three clusters would be three claimants.
-        cluster: clusters[(i % sim.definitions.length) % 3]!,
-        taskDefinition: sim.definitions[i % sim.definitions.length]!,
-        group: `service:svc${i % sim.definitions.length}`,
-        networking: { privateIpv4: nextIp() },
-      });
-      sim.world.ecs.setStatus(arn, 'RUNNING');
-    }
-    sim.world.ecs.takeEvents();
     const deps = () =>
       createEngineDeps({
         settings: settings(),
@@ -465,9 +456,13 @@ export async function reconcileAt(tasks: number, probe?: RunProbe): Promise<Reco
         log: silentLog,
         timing: timingOf(sim.vt),
       });
-    let first: Promise<unknown> = reconcileOrFail({}, deps());
-    await sim.vt.run();
-    await first;
+    if (registered) {
+      for (const r of registered()) sim.world.route53.putRecordDirect(ZONE_ID, r);
+    } else {
+      const first = reconcileOrFail({}, deps());
+      await sim.vt.run();
+      await first;
+    }
     const owned = sim.world.route53.records(ZONE_ID).filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined);
     const drift = owned.filter((_, i) => i % 100 === 7);
     // Drift made by hand, straight on the fake (outside the models: not the registrar's requests).
@@ -475,37 +470,92 @@ export async function reconcileAt(tasks: number, probe?: RunProbe): Promise<Reco
       HostedZoneId: ZONE_ID,
       ChangeBatch: { Changes: drift.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
     });
-    sim.model.counters = { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
-    const t0 = sim.vt.now;
-    await probe?.start();
-    const cpu = process.cpuUsage();
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 1_000);
-    first = reconcileOrFail({}, deps());
-    void first.finally(() => clearInterval(sampler));
-    await sim.vt.run();
-    await first;
-    const used = process.cpuUsage(cpu);
-    const planCpuMs = await probe?.stop();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    const after = sim.world.route53
-      .records(ZONE_ID)
-      .filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined).length;
-    return {
-      tasks,
-      ownedRecords: owned.length,
-      drifted: drift.length,
-      requests: Object.fromEntries([...sim.model.counters.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
-      throttled: sim.model.counters.throttled,
-      cpuMs: Math.round((used.user + used.system) / 1000),
-      peakRssMiB: Math.round(peak / 1024 / 1024),
-      virtualMs: sim.vt.now - t0,
-      repaired: after === owned.length,
-      planCpuMs,
-    };
+    return await measuredReconcile(sim, deps, { owned: owned.length, drifted: drift.length, tasks }, probe);
   } finally {
     endSim(sim);
   }
+}
+
+/**
+ * The records a converged registrar leaves for `tasks` tasks: bench/run.ts computes them in one process and hands
+ * them to the process that measures the reconcile, so its peak RSS is that of the fakes and one reconcile run, not
+ * also what the converging run left behind.
+ */
+export async function registeredRecords(tasks: number): Promise<ResourceRecordSet[]> {
+  const sim = reconcileSim(tasks);
+  try {
+    const first = reconcileOrFail(
+      {},
+      createEngineDeps({
+        settings: settings(),
+        clients: sim.world.clients(),
+        log: silentLog,
+        timing: timingOf(sim.vt),
+      }),
+    );
+    await sim.vt.run();
+    await first;
+    return sim.world.route53.records(ZONE_ID).filter((r) => r.Type !== 'NS' && r.Type !== 'SOA');
+  } finally {
+    endSim(sim);
+  }
+}
+
+/** The ECS side of (d): `tasks` running tasks, ten a service, each service in one of 3 clusters. */
+function reconcileSim(tasks: number): Sim {
+  // Ten tasks a service (the issue's 1,000 services at 10,000 tasks): far from Route 53's 100 records of one name.
+  const sim = newSim('production', Math.ceil(tasks / 10));
+  const clusters = ['prod', 'prod-b', 'prod-c'];
+  for (const c of clusters.slice(1)) sim.world.ecs.addCluster(c);
+  for (let i = 0; i < tasks; i++) {
+    const arn = sim.world.ecs.runTask({
+      // A service runs in one cluster (its tasks all there): the same name in three clusters would be three claimants.
+      cluster: clusters[(i % sim.definitions.length) % 3]!,
+      taskDefinition: sim.definitions[i % sim.definitions.length]!,
+      group: `service:svc${i % sim.definitions.length}`,
+      networking: { privateIpv4: nextIp() },
+    });
+    sim.world.ecs.setStatus(arn, 'RUNNING');
+  }
+  sim.world.ecs.takeEvents();
+  return sim;
+}
+
+/** The measured reconcile: requests, CPU, peak RSS (sampled), virtual time, and whether the drift was repaired. */
+async function measuredReconcile(
+  sim: Sim,
+  deps: () => ReturnType<typeof createEngineDeps>,
+  size: { owned: number; drifted: number; tasks: number },
+  probe?: RunProbe,
+): Promise<ReconcileResult> {
+  sim.model.counters = { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
+  const t0 = sim.vt.now;
+  await probe?.start();
+  const cpu = process.cpuUsage();
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 1_000);
+  const run = reconcileOrFail({}, deps());
+  void run.finally(() => clearInterval(sampler));
+  await sim.vt.run();
+  await run;
+  const used = process.cpuUsage(cpu);
+  const planCpuMs = await probe?.stop();
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const after = sim.world.route53
+    .records(ZONE_ID)
+    .filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined).length;
+  return {
+    tasks: size.tasks,
+    ownedRecords: size.owned,
+    drifted: size.drifted,
+    requests: Object.fromEntries([...sim.model.counters.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
+    throttled: sim.model.counters.throttled,
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    peakRssMiB: Math.round(peak / 1024 / 1024),
+    virtualMs: sim.vt.now - t0,
+    repaired: after === size.owned,
+    planCpuMs,
+  };
 }
