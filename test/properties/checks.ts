@@ -132,11 +132,19 @@ export async function noResurrection(scenario: Scenario): Promise<void> {
  * new). Every batch makes exactly as many writes (ChangeResourceRecordSets, RegisterInstance, DeregisterInstance) in
  * both runs, the end states are equal, and replaying every event once more, to warm and cold containers, writes
  * nothing.
+ *
+ * With `cached` containers (the sync function's view of the zone: lib/aws/route53-cache.ts), a duplicate reaching a
+ * warm container whose view predates another container's writes may cost a request per zone and batch: a view that does
+ * not show a running task's records UPSERTs them again (the same records), one that still shows a stopped task's
+ * records sends their exact DELETE and Route 53 answers `not found` (counted applied). That is the documented price
+ * of not listing the names again (README, Rate budget). So with the cache the end states with and without the extra
+ * copies are still equal, and the replay changes nothing, retries nothing and sends at most two requests per zone and
+ * batch; the write counts of the two runs may differ.
  */
-export async function economy(scenario: Scenario, extras: number[]): Promise<void> {
+export async function economy(scenario: Scenario, extras: number[], cached = false): Promise<void> {
   const writes = async (withExtras: boolean) => {
     const world = freshWorld();
-    const sim = new Sim(world, scenario);
+    const sim = new Sim(world, scenario, undefined, cached);
     const perBatch: number[] = [];
     const seen: Message[] = [];
     let pick = 0;
@@ -170,7 +178,8 @@ export async function economy(scenario: Scenario, extras: number[]): Promise<voi
 
   const plain = await writes(false);
   const noisy = await writes(true);
-  expect(noisy.perBatch).toEqual(plain.perBatch);
+  // A cached container's extra copies may cost a write that changes nothing (see above): the counts may differ.
+  if (!cached) expect(noisy.perBatch).toEqual(plain.perBatch);
   expect(noisy.state).toEqual(plain.state);
 
   // Replay every message once more, shuffled, in batches of up to 10, to the warm containers and a cold one.
@@ -178,11 +187,25 @@ export async function economy(scenario: Scenario, extras: number[]): Promise<voi
   const all = [...sim.delivered].sort(() => sim.rng() - 0.5).map((m, i) => ({ ...m, id: `${m.id}-replay${i}` }));
   const cold = sim.addContainer('cold');
   const before = sim.writeCalls();
+  const reportsBefore = sim.reports.length;
+  const state = { records: ownedRecordLines(sim.world), instances: ownedInstanceLines(sim.world) };
+  let batches = 0;
   for (let i = 0; i < all.length; i += 10) {
     const container = sim.containers[Math.floor(sim.rng() * sim.containers.length)] ?? cold;
     await sim.process(all.slice(i, i + 10), container);
+    batches += 1;
   }
-  expect(sim.writeCalls() - before).toBe(0);
+  if (!cached) {
+    expect(sim.writeCalls() - before).toBe(0);
+    return;
+  }
+  expect({ records: ownedRecordLines(sim.world), instances: ownedInstanceLines(sim.world) }).toEqual(state);
+  // Nothing changed, and no retry: what the replay sent were UPSERTs of records already there and DELETEs Route 53
+  // found nothing for, at most one request per zone and batch, two when a refusal set some aside.
+  const reports = sim.reports.slice(reportsBefore).map((r) => r.report);
+  expect(reports.flatMap((r) => r.retry)).toEqual([]);
+  const zones = new Set(scenario.families.map((f) => f.zone)).size;
+  expect(sim.writeCalls() - before).toBeLessThanOrEqual(2 * zones * batches);
 }
 
 export interface ConcurrentPhase {
