@@ -136,11 +136,15 @@ function decodeClaimRecord(owner: string, r: DnsRecord): NameClaim | undefined {
 export function registrationNameOf(name: string, subject: string): string {
   const covered = coveredName(name);
   if (covered) return covered;
-  const labels = name.split('.');
-  if (labels[0]?.startsWith('_') && (labels[1] === '_tcp' || labels[1] === '_udp'))
-    return [labels[0].slice(1), ...labels.slice(2)].join('.');
-  if (labels[0] !== undefined && labels[0] === taskIdOfSubject(subject) && isTaskIdShaped(labels[0]))
-    return labels.slice(1).join('.');
+  // Only the first two labels matter: sliced out by position rather than splitting the whole name (a hot path).
+  const dot = name.indexOf('.');
+  const first = dot < 0 ? name : name.slice(0, dot);
+  if (first.startsWith('_') && dot >= 0) {
+    const next = name.indexOf('.', dot + 1);
+    const second = next < 0 ? name.slice(dot + 1) : name.slice(dot + 1, next);
+    if (second === '_tcp' || second === '_udp') return first.slice(1) + (next < 0 ? '' : name.slice(next));
+  }
+  if (first === taskIdOfSubject(subject) && isTaskIdShaped(first)) return dot < 0 ? '' : name.slice(dot + 1);
   return name;
 }
 

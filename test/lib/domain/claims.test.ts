@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   decodeClaimValue,
   encodeClaimValue,
@@ -6,9 +7,11 @@ import {
   taskClaimant,
   taskClaimRecord,
 } from '../../../lib/domain/claims';
+import { isTaskIdShaped } from '../../../lib/domain/dns-name';
 import { taskSetIdentifier } from '../../../lib/domain/ownership';
 import type { DnsRecord } from '../../../lib/domain/records';
-import { encodeOwnershipValue, serviceSetIdentifier } from '../../../lib/domain/service-ownership';
+import { coveredName, encodeOwnershipValue, serviceSetIdentifier } from '../../../lib/domain/service-ownership';
+import { taskIdOfSubject } from '../../../lib/domain/subject';
 import { mayShare, registrationRefusal } from '../../../lib/plan/name-policy';
 
 const TASK = '0123456789abcdef0123456789abcdef';
@@ -119,5 +122,36 @@ describe('name policy rules', () => {
     expect(mayShare(policy, 'service:team-a-eu/payments', 'service:team-a-us/payments', 'Z1', 'payments')).toBe(true);
     expect(mayShare(policy, 'service:team-a-eu/payments', 'service:team-b/payments', 'Z1', 'payments')).toBe(false);
     expect(mayShare(policy, 'service:edge/a', 'service:edge/b', 'Z1', '@')).toBe(false);
+  });
+});
+
+describe('registrationNameOf, by position', () => {
+  // The rule as first written, label by label: the position-based version must agree with it on every name.
+  const byLabels = (name: string, subject: string): string => {
+    const covered = coveredName(name);
+    if (covered) return covered;
+    const labels = name.split('.');
+    if (labels[0]?.startsWith('_') && (labels[1] === '_tcp' || labels[1] === '_udp'))
+      return [labels[0].slice(1), ...labels.slice(2)].join('.');
+    if (labels[0] !== undefined && labels[0] === taskIdOfSubject(subject) && isTaskIdShaped(labels[0]))
+      return labels.slice(1).join('.');
+    return name;
+  };
+  const taskId = '0123456789abcdef0123456789abcdef';
+  const label = fc.constantFrom('web', '_web', '_tcp', '_udp', '_ecs-registrar', taskId, 'example', 'com', '');
+
+  test('agrees with the label-by-label rule on SRV names, task targets, claims and plain names', () => {
+    fc.assert(
+      fc.property(
+        fc.array(label, { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.constantFrom(`task:${taskId}`, 'task:other', 'service:prod/web'),
+        (labels, dotted, subject) => {
+          const name = labels.join('.') + (dotted ? '.' : '');
+          expect(registrationNameOf(name, subject)).toBe(byLabels(name, subject));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
