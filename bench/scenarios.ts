@@ -425,6 +425,8 @@ export interface ReconcileResult {
   throttled: number;
   cpuMs: number;
   peakRssMiB: number;
+  /** Resident set when the measured run starts: the fakes loaded with every task and record, the setup done. */
+  rssBeforeMiB: number;
   virtualMs: number;
   repaired: boolean;
   /** CPU ms sampled inside planChanges during the measured run (bench/run.ts: a CPU profile of the child process). */
@@ -532,7 +534,8 @@ async function measuredReconcile(
   const t0 = sim.vt.now;
   await probe?.start();
   const cpu = process.cpuUsage();
-  let peak = process.memoryUsage().rss;
+  const before = process.memoryUsage().rss;
+  let peak = before;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 1_000);
@@ -554,6 +557,7 @@ async function measuredReconcile(
     throttled: sim.model.counters.throttled,
     cpuMs: Math.round((used.user + used.system) / 1000),
     peakRssMiB: Math.round(peak / 1024 / 1024),
+    rssBeforeMiB: Math.round(before / 1024 / 1024),
     virtualMs: sim.vt.now - t0,
     repaired: after === size.owned,
     planCpuMs,
