@@ -272,3 +272,14 @@ export function withContainerHealth(ecs: ECSClient): Map<string, ContainerHealth
   );
   return health;
 }
+
+/** The registrar's stack settings for a test on moto: one zone, a fixed owner, a 30 s TTL, no Cloud Map; `extra` on top. */
+export function setRegistrarEnv(zoneId: string, extra: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    REGISTRAR_HOSTED_ZONE_IDS: zoneId,
+    REGISTRAR_OWNER_ID: 'it-stack',
+    REGISTRAR_DEFAULT_TTL: '30',
+    REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
+    ...extra,
+  });
+}

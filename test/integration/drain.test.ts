@@ -13,6 +13,7 @@ import {
   motoClients,
   registerTaskDefinition,
   runBridgeTask,
+  setRegistrarEnv,
 } from '../../testkit/moto-world';
 
 jest.setTimeout(120_000);
@@ -40,12 +41,7 @@ describe('drain on moto', () => {
     c = motoClients();
     zoneId = await createZone(c, 'example.com');
     world = await createEcsWorld(c, 'prod', true);
-    Object.assign(process.env, {
-      REGISTRAR_HOSTED_ZONE_IDS: zoneId,
-      REGISTRAR_OWNER_ID: 'it-stack',
-      REGISTRAR_DEFAULT_TTL: '30',
-      REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
-    });
+    setRegistrarEnv(zoneId);
   });
 
   test('a container instance set to DRAINING: its event withdraws the task on it in one batch', async () => {

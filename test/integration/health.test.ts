@@ -17,6 +17,7 @@ import {
   motoClients,
   registerTaskDefinition,
   runFargateTasks,
+  setRegistrarEnv,
   withContainerHealth,
 } from '../../testkit/moto-world';
 
@@ -48,13 +49,7 @@ describe('health gate on moto', () => {
     c = motoClients();
     zoneId = await createZone(c, 'example.com');
     world = await createEcsWorld(c, 'prod', false);
-    Object.assign(process.env, {
-      REGISTRAR_HOSTED_ZONE_IDS: zoneId,
-      REGISTRAR_OWNER_ID: 'it-stack',
-      REGISTRAR_DEFAULT_TTL: '30',
-      REGISTRAR_CLOUDMAP_SERVICE_IDS: '',
-      REGISTRAR_HEALTH: 'require-healthy',
-    });
+    setRegistrarEnv(zoneId, { REGISTRAR_HEALTH: 'require-healthy' });
   });
   afterEach(() => {
     delete process.env.REGISTRAR_HEALTH;
