@@ -10,11 +10,6 @@
  * The fakes stay the semantics; the models add only time, the account bucket and zone contention.
  */
 
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { route53Errors } from '../testkit/aws-errors';
 import type { VirtualTime } from './virtual-time';
 
@@ -29,7 +24,21 @@ export function newCounters(): Counters {
   return { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
 }
 
-type Send = (this: unknown, command: { constructor: { name: string }; input: unknown }) => Promise<unknown>;
+export interface SdkCommand {
+  constructor: { name: string };
+  input: unknown;
+}
+
+type Send = (this: unknown, command: SdkCommand) => Promise<unknown>;
+
+/** An SDK client class the models wrap, with the service name the counters use (`route53`, `ecs`, ...). */
+export type ModelledClient = [{ prototype: { send: Send } }, string];
+
+/**
+ * Where a modelled request is answered: by default the `send` the class had before (the fakes installed through
+ * aws-sdk-client-mock in this process); bench/remote-world.ts answers from fakes in another process.
+ */
+export type Backend = (service: string, command: SdkCommand, send: () => Promise<unknown>) => Promise<unknown>;
 
 export type ChangeListener = (
   zoneId: string,
@@ -37,8 +46,8 @@ export type ChangeListener = (
 ) => void;
 
 /**
- * Wraps the prototype `send` that aws-sdk-client-mock installed, so every client the production code builds goes
- * through the models. Call after the mocks are (re)installed.
+ * Wraps the prototype `send` of each client class (in this process, the one aws-sdk-client-mock installed), so every
+ * client the production code builds goes through the models. Call after the mocks are (re)installed.
  */
 export class AwsModel {
   counters = newCounters();
@@ -60,19 +69,12 @@ export class AwsModel {
     this.listeners.push(fn);
   }
 
-  install(): void {
-    const services: [{ prototype: { send: Send } }, string][] = [
-      [Route53Client as never, 'route53'],
-      [ECSClient as never, 'ecs'],
-      [EC2Client as never, 'ec2'],
-      [ElasticLoadBalancingV2Client as never, 'elbv2'],
-      [ServiceDiscoveryClient as never, 'cloudmap'],
-    ];
+  install(services: ModelledClient[], backend: Backend = (_service, _command, send) => send()): void {
     for (const [ctor, service] of services) {
       const stubbed = ctor.prototype.send;
       const model = this;
       ctor.prototype.send = async function (this: unknown, command) {
-        return model.call(service, command, () => stubbed.call(this, command));
+        return model.call(service, command, () => backend(service, command, () => stubbed.call(this, command)));
       };
       this.restore.push(() => {
         ctor.prototype.send = stubbed;
@@ -88,11 +90,7 @@ export class AwsModel {
     return Math.round(min + this.vt.random() * (max - min));
   }
 
-  private async call(
-    service: string,
-    command: { constructor: { name: string }; input: unknown },
-    send: () => Promise<unknown>,
-  ): Promise<unknown> {
+  private async call(service: string, command: SdkCommand, send: () => Promise<unknown>): Promise<unknown> {
     const operation = command.constructor.name.replace(/Command\d*$/, '');
     const key = `${service}:${operation}`;
     this.counters.requests.set(key, (this.counters.requests.get(key) ?? 0) + 1);

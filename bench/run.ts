@@ -6,21 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { TEMPLATE_SQS } from './models';
-import {
-  burst,
-  churn,
-  type PhaseResult,
-  type ReconcileResult,
-  type RunProbe,
-  reconcileAt,
-  registeredRecords,
-  rolling,
-} from './scenarios';
+import type { ReconcileResult } from './reconcile-process';
+import { burst, churn, type PhaseResult, registeredRecords, rolling } from './scenarios';
+import { serveReconcileWorld } from './world-process';
 
 const root = join(__dirname, '..', '..');
 
@@ -175,6 +166,8 @@ async function coldStart(): Promise<{ bundles: Bundle[]; floor: Bundle }> {
 const mark = (ok: boolean) => (ok ? '**met**' : '**missed**');
 const readsOf = (r: ReconcileResult) => r.requests['route53:ListResourceRecordSets'] ?? 0;
 const perThousand = (r: ReconcileResult, n: number) => ((n * 1000) / r.tasks).toFixed(1);
+/** MiB -> MB (the target is in MB: 10^6 bytes). */
+const mb = (mib: number) => Math.round((mib * 1024 * 1024) / 1e6);
 const perRecordUs = (r: ReconcileResult) => Math.round(((r.planCpuMs ?? 0) * 1000) / Math.max(1, r.ownedRecords));
 /** Per-task cost at the largest size within 1.5x of the smallest, for the deterministic costs. */
 function linear(small: ReconcileResult, large: ReconcileResult): boolean {
@@ -199,18 +192,27 @@ async function main(): Promise<void> {
   const cNaive = await churn('naive');
   log('churn');
   const d: ReconcileResult[] = [];
+  const measuring = reconcileBundle();
   for (const n of [1_000, 3_000, 10_000]) {
-    // Each size in fresh processes, so its peak RSS is its own, not what the scenarios before it left behind: one
-    // process converges the registrar and writes the records it left, the next loads them and measures the reconcile.
+    // Each size in fresh processes, so each figure is its own, not what the scenarios before it left behind: one
+    // process converges the registrar and writes the records it left; then the measuring process runs the reconcile
+    // against the fakes, which it starts in a process of their own (remote-world.ts) loaded with those records.
     const state = join(tmpdir(), `ecs-registrar-bench-${process.pid}-${n}.json`);
-    const child = (args: string[]) =>
-      execFileSync(process.execPath, [__filename, ...args], {
-        encoding: 'utf8',
-        env: { ...process.env, NODE_NO_WARNINGS: '1' },
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    child(['registered', String(n), state]);
-    const out = child(['reconcile', String(n), state]);
+    const env = { ...process.env, NODE_NO_WARNINGS: '1' };
+    execFileSync(process.execPath, [__filename, 'registered', String(n), state], { env, stdio: 'inherit' });
+    const out = execFileSync(process.execPath, [measuring, String(n), __filename, state], {
+      encoding: 'utf8',
+      // The registrar builds its clients from the environment, as in Lambda; the models answer every request, and
+      // one they do not model would go to a closed port and fail the run.
+      env: {
+        ...env,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     rmSync(state, { force: true });
     d.push(JSON.parse(out) as ReconcileResult);
     log(`reconcile ${n}`);
@@ -283,7 +285,7 @@ async function main(): Promise<void> {
     [
       '(d) 10,000 tasks: plan CPU under 1 s',
       (d10k.planCpuMs ?? Number.POSITIVE_INFINITY) < 1_000,
-      `${d10k.planCpuMs ?? '-'} ms in planChanges (sampled CPU profile of the run; ${d10k.cpuMs} ms for the whole run, fakes included)`,
+      `${d10k.planCpuMs ?? '-'} ms in planChanges (sampled CPU profile of the run; ${d10k.cpuMs} ms for the whole run, the models included)`,
       `each owned record costs too much in planChanges (${d.map((r) => `${perRecordUs(r)} µs a record at ${r.tasks} tasks`).join(', ')} in this run; a sampling profile: on a quiet machine the 10,000-task figure falls either side of 1 s from run to run, 0.9-1.5 s, more while other work runs beside it): the time is the name-claim and ownership work done per record (partitionCurrent, decideRecord, registrationNameOf, refusedRegistrations in lib/plan), already cut by reading claims and SetIdentifiers once per record; planning from precomputed per-record facts is the next step`,
     ],
     [
@@ -299,9 +301,9 @@ async function main(): Promise<void> {
     ],
     [
       '(d) 10,000 tasks: peak RSS under 512 MB',
-      d10k.peakRssMiB < 512,
-      `${d10k.peakRssMiB} MiB peak for the measuring process, of which ${d10k.rssBeforeMiB} MiB were resident before the reconcile started (fakes with 10,000 tasks and ${d10k.ownedRecords} records loaded): the run itself added ${d10k.peakRssMiB - d10k.rssBeforeMiB} MiB`,
-      `the figure is the whole process that measures the run: the fakes in it hold the 10,000 tasks and the ${d10k.ownedRecords} records (A, SRV, the SRV target and the name claim per task) besides the registrar's own state, so the registrar alone is not isolated; the peak also moves by tens of MiB from run to run with the garbage collector's timing, and Node 24 (the nodejs24.x runtime this bench runs on) peaks higher than Node 20 for the same run`,
+      mb(d10k.peakRssMiB) < 512,
+      `${mb(d10k.peakRssMiB)} MB (${d10k.peakRssMiB} MiB) peak for the process that runs the reconcile (the registrar, the models and the clock; ${d10k.rssBeforeMiB} MiB resident when the run started); the fakes, in a process of their own, peaked at ${d10k.fakesPeakRssMiB} MiB`,
+      "the registrar holds every task of the 3 clusters (DescribeTasks), every owned record of the zone and the plan at once; the figure also moves by tens of MiB from run to run with the garbage collector's timing",
     ],
     [
       '(e) cold start at most 1.2x the bare-SDK floor',
@@ -371,16 +373,19 @@ async function main(): Promise<void> {
     '',
     '## Reconcile (3 clusters, 10 tasks a service, each service in one cluster, A and SRV per task, 1% of owned records drifted)',
     '',
-    'Each task owns 4 records: A, SRV, the SRV target and its claim on the name. Plan CPU: the samples of a CPU profile of the',
-    'run (1 ms interval) taken inside `planChanges`; CPU ms and peak RSS are those of the whole process that measures the',
-    'run, fakes included: it loads the records a converged registrar left (computed in a process of their own) and runs',
-    'the one reconcile.',
+    'Each task owns 4 records: A, SRV, the SRV target and its claim on the name. Three processes a size: the first converges',
+    'the registrar and writes the records it left; the second runs the measured reconcile (`bench/reconcile-process.ts`:',
+    'the production code with the SDK clients it builds in Lambda, on virtual time and the service models); the third',
+    "holds the fakes, loaded with the tasks and those records, and answers the second one's requests one at a time",
+    '(`bench/remote-world.ts`: the clock does not move while an answer is outstanding). So CPU ms and peak RSS are the',
+    "registrar's (with the models), as in the reconcile function, and the fakes' own peak is shown beside it. Plan CPU:",
+    'the samples of a CPU profile of the run (1 ms interval) taken inside `planChanges`.',
     '',
-    '| tasks | owned records | drifted | Route 53 reads | Route 53 writes | throttled | ECS calls | repaired | virtual time | plan CPU ms | CPU ms | peak RSS (MiB) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    "| tasks | owned records | drifted | Route 53 reads | Route 53 writes | throttled | ECS calls | repaired | virtual time | plan CPU ms | CPU ms | peak RSS (MiB) | RSS at start (MiB) | fakes' peak RSS (MiB) |",
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...d.map(
       (r) =>
-        `| ${r.tasks} | ${r.ownedRecords} | ${r.drifted} | ${(r.requests['route53:ListResourceRecordSets'] ?? 0) + (r.requests['route53:GetHostedZone'] ?? 0)} | ${r.requests['route53:ChangeResourceRecordSets'] ?? 0} | ${r.throttled} | ${sum(r.requests, 'ecs:')} | ${r.repaired ? 'yes' : 'no'} | ${s(r.virtualMs)} | ${r.planCpuMs ?? '-'} | ${r.cpuMs} | ${r.peakRssMiB} |`,
+        `| ${r.tasks} | ${r.ownedRecords} | ${r.drifted} | ${(r.requests['route53:ListResourceRecordSets'] ?? 0) + (r.requests['route53:GetHostedZone'] ?? 0)} | ${r.requests['route53:ChangeResourceRecordSets'] ?? 0} | ${r.throttled} | ${sum(r.requests, 'ecs:')} | ${r.repaired ? 'yes' : 'no'} | ${s(r.virtualMs)} | ${r.planCpuMs ?? '-'} | ${r.cpuMs} | ${r.peakRssMiB} | ${r.rssBeforeMiB} | ${r.fakesPeakRssMiB} |`,
     ),
     '',
     ...d.map((r) => `- ${r.tasks} tasks: ${ops(r.requests)}`),
@@ -413,67 +418,35 @@ async function main(): Promise<void> {
 }
 
 /**
- * A sampling CPU profile (node:inspector) of the measured reconcile run: the time of the samples whose stack holds
- * `planChanges` (lib/plan/plan.ts, the pure diff of desired and current), so the plan's CPU is reported apart from the
- * run's, whose figure includes the fakes and models serving 10,000 tasks. The profile samples every millisecond.
+ * The measuring process of (d), bundled on its own (bench/reconcile-process.ts): the registrar, the models and the
+ * clock, not the fakes, so its peak RSS is the reconcile's.
  */
-function planProfiler(): RunProbe {
-  const session = new Session();
-  const post = <T>(method: string, params?: object) =>
-    new Promise<T>((resolve, reject) =>
-      session.post(method, params ?? {}, (err, out) => (err ? reject(err) : resolve(out as T))),
-    );
-  return {
-    async start() {
-      session.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 1000 });
-      await post('Profiler.start');
-    },
-    async stop() {
-      const { profile } = await post<{ profile: CpuProfile }>('Profiler.stop');
-      session.disconnect();
-      return msInside(profile, 'planChanges');
-    },
-  };
-}
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string }; children?: number[] }[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Milliseconds of the samples taken while `name` was on the stack (inclusive time). */
-function msInside(profile: CpuProfile, name: string): number {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const inside = new Set<number>();
-  const mark = (id: number) => {
-    if (inside.has(id)) return;
-    inside.add(id);
-    for (const c of byId.get(id)?.children ?? []) mark(c);
-  };
-  for (const n of profile.nodes) if (n.callFrame.functionName === name) mark(n.id);
-  let us = 0;
-  for (const [i, id] of profile.samples.entries()) if (inside.has(id)) us += profile.timeDeltas[i] ?? 0;
-  return Math.round(us / 1000);
+function reconcileBundle(): string {
+  const outfile = join(root, 'dist', '.run', 'reconcile-process.js');
+  // The esbuild CLI, as floorBundle does.
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(root, 'bench', 'reconcile-process.ts'),
+      '--bundle',
+      '--platform=node',
+      '--target=node20',
+      '--format=cjs',
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return outfile;
 }
 
 async function registeredChild(n: number, file: string): Promise<void> {
   writeFileSync(file, JSON.stringify(await registeredRecords(n)));
 }
 
-async function reconcileChild(n: number, file: string): Promise<void> {
-  const registered = () => JSON.parse(readFileSync(file, 'utf8')) as ResourceRecordSet[];
-  const result = await reconcileAt(n, planProfiler(), registered);
-  // maxRSS: the peak resident set of this process (KiB), the simulation and fakes included.
-  result.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(JSON.stringify(result));
-}
-
 const [, , mode, size, file] = process.argv;
-(mode === 'reconcile'
-  ? reconcileChild(Number(size), file!)
+(mode === 'world'
+  ? serveReconcileWorld(Number(size), file!)
   : mode === 'registered'
     ? registeredChild(Number(size), file!)
     : main()

@@ -3,8 +3,11 @@
  * the SQS model to warm "containers" running the production batch code (processEventBatch with the deadline the
  * sync function computes), or to a naive per-event registrar through the same models.
  */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import type { Timing } from '../lib/aws/backoff';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { ownedTaskId } from '../lib/domain/ownership';
 import { createEngineDeps } from '../lib/engine/deps';
 import { silentLog } from '../lib/observability/log';
@@ -12,13 +15,18 @@ import { reconcileOrFail } from '../lib/reconcile/reconcile';
 import { processEventBatch } from '../lib/sync/process-batch';
 import { FakeEcs } from '../testkit/fake-ecs';
 import { FakeWorld, ZONE_ID } from '../testkit/fake-world';
-import { AwsModel, type Message, SqsModel, type SqsStats, TEMPLATE_SQS } from './models';
+import { AwsModel, type Message, type ModelledClient, SqsModel, type SqsStats, TEMPLATE_SQS } from './models';
+import { benchSettings, DEADLINE_MARGIN_MS, OWNER, START, timingOf } from './setup';
 import { VirtualTime } from './virtual-time';
 
-export const START = Date.parse('2026-11-24T10:00:00Z');
-const OWNER = 'bench-owner';
-/** functions/sync.ts: the deadline is the remaining time minus REGISTRAR_DEADLINE_MARGIN_MS (default 3 s). */
-const DEADLINE_MARGIN_MS = 3_000;
+/** Every client the registrar builds, through the models (the fakes answer all five in the simulation's process). */
+const ALL_CLIENTS: ModelledClient[] = [
+  [Route53Client as never, 'route53'],
+  [ECSClient as never, 'ecs'],
+  [EC2Client as never, 'ec2'],
+  [ElasticLoadBalancingV2Client as never, 'elbv2'],
+  [ServiceDiscoveryClient as never, 'cloudmap'],
+];
 
 export interface PhaseResult {
   name: string;
@@ -65,21 +73,27 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export function newSim(registrar: Registrar, services = 10): Sim {
-  resetIps();
-  const vt = new VirtualTime(START);
-  vt.install();
+/** The fakes of a simulation: ECS on the virtual clock, cluster `prod`, and `services` opted-in task definitions. */
+function newWorld(vt: VirtualTime, services: number): { world: FakeWorld; definitions: string[] } {
   const world = new FakeWorld();
   world.reset();
   world.mocks.ecs.reset();
   world.ecs = new FakeEcs({ clock: () => new Date(vt.now) });
   world.ecs.install(world.mocks.ecs);
   world.ecs.addCluster('prod');
-  const model = new AwsModel(vt);
-  model.install();
   const definitions = Array.from({ length: services }, (_, k) =>
     world.webTaskDefinition(`svc${k}`, { 'ecs-registrar.name': `svc${k}`, 'ecs-registrar.records': 'A,SRV' }),
   );
+  return { world, definitions };
+}
+
+export function newSim(registrar: Registrar, services = 10): Sim {
+  resetIps();
+  const vt = new VirtualTime(START);
+  vt.install();
+  const { world, definitions } = newWorld(vt, services);
+  const model = new AwsModel(vt);
+  model.install(ALL_CLIENTS);
   const sim: Sim = {
     vt,
     world,
@@ -126,30 +140,11 @@ export function endSim(sim: Sim): void {
   for (const m of Object.values(sim.world.mocks)) m.restore();
 }
 
-function settings() {
-  return {
-    hostedZoneIds: [ZONE_ID],
-    ownerId: OWNER,
-    defaultTtl: 60,
-    clusters: [],
-    cloudMapServiceIds: [],
-    maxDeletePercent: 100,
-  };
-}
-
-/**
- * The registrar's Timing on virtual time. realTiming would do for sleep and now (timers and Date are virtual), but it
- * captured the real Math.random when it was loaded, and its jitter would make two runs differ.
- */
-function timingOf(vt: VirtualTime): Timing {
-  return { sleep: (ms) => vt.sleep(ms), now: () => vt.now, random: () => vt.random() };
-}
-
 function productionContainer(world: FakeWorld, vt: VirtualTime) {
   // One warm Lambda container: deps built once, as functions/sync.ts does at module scope (its cache of the zones
   // included: REGISTRAR_ROUTE53_CACHE_SECONDS from the environment, default 30 s).
   const deps = createEngineDeps({
-    settings: settings(),
+    settings: benchSettings(ZONE_ID),
     clients: world.clients(),
     log: silentLog,
     timing: timingOf(vt),
@@ -417,79 +412,19 @@ export async function churn(registrar: Registrar, base = 1_000, seconds = 600, s
   }
 }
 
-export interface ReconcileResult {
-  tasks: number;
-  ownedRecords: number;
-  drifted: number;
-  requests: Record<string, number>;
-  throttled: number;
-  cpuMs: number;
-  peakRssMiB: number;
-  /** Resident set when the measured run starts: the fakes loaded with every task and record, the setup done. */
-  rssBeforeMiB: number;
-  virtualMs: number;
-  repaired: boolean;
-  /** CPU ms sampled inside planChanges during the measured run (bench/run.ts: a CPU profile of the child process). */
-  planCpuMs?: number;
-}
-
-/** Measures something around the measured reconcile run (the CPU profile of bench/run.ts), its figure in ms. */
-export interface RunProbe {
-  start(): Promise<void>;
-  stop(): Promise<number>;
-}
-
-/**
- * (d) Reconcile of `tasks` tasks in 3 clusters with 1% of their records drifted (deleted by hand): the registered
- * state is built directly through one converging reconcile (not measured), then the drift, then the measured run.
- */
-export async function reconcileAt(
-  tasks: number,
-  probe?: RunProbe,
-  /** The records a converged registrar left (registeredRecords, from another process); without it, a reconcile first. */
-  registered?: () => ResourceRecordSet[],
-): Promise<ReconcileResult> {
-  const sim = reconcileSim(tasks);
-  try {
-    const deps = () =>
-      createEngineDeps({
-        settings: settings(),
-        clients: sim.world.clients(),
-        log: silentLog,
-        timing: timingOf(sim.vt),
-      });
-    if (registered) {
-      for (const r of registered()) sim.world.route53.putRecordDirect(ZONE_ID, r);
-    } else {
-      const first = reconcileOrFail({}, deps());
-      await sim.vt.run();
-      await first;
-    }
-    const owned = sim.world.route53.records(ZONE_ID).filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined);
-    const drift = owned.filter((_, i) => i % 100 === 7);
-    // Drift made by hand, straight on the fake (outside the models: not the registrar's requests).
-    await sim.world.route53.changeResourceRecordSets({
-      HostedZoneId: ZONE_ID,
-      ChangeBatch: { Changes: drift.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
-    });
-    return await measuredReconcile(sim, deps, { owned: owned.length, drifted: drift.length, tasks }, probe);
-  } finally {
-    endSim(sim);
-  }
-}
-
 /**
  * The records a converged registrar leaves for `tasks` tasks: bench/run.ts computes them in one process and hands
- * them to the process that measures the reconcile, so its peak RSS is that of the fakes and one reconcile run, not
- * also what the converging run left behind.
+ * them to the fakes of the process pair that measures the reconcile (reconcile-process.ts), so neither carries what
+ * the converging run left behind.
  */
 export async function registeredRecords(tasks: number): Promise<ResourceRecordSet[]> {
-  const sim = reconcileSim(tasks);
+  const sim = newSim('production', servicesFor(tasks));
   try {
+    addRunningTasks(sim.world, sim.definitions, tasks);
     const first = reconcileOrFail(
       {},
       createEngineDeps({
-        settings: settings(),
+        settings: benchSettings(ZONE_ID),
         clients: sim.world.clients(),
         log: silentLog,
         timing: timingOf(sim.vt),
@@ -503,63 +438,59 @@ export async function registeredRecords(tasks: number): Promise<ResourceRecordSe
   }
 }
 
+/** Ten tasks a service (the issue's 1,000 services at 10,000 tasks): far from Route 53's 100 records of one name. */
+const servicesFor = (tasks: number) => Math.ceil(tasks / 10);
+
 /** The ECS side of (d): `tasks` running tasks, ten a service, each service in one of 3 clusters. */
-function reconcileSim(tasks: number): Sim {
-  // Ten tasks a service (the issue's 1,000 services at 10,000 tasks): far from Route 53's 100 records of one name.
-  const sim = newSim('production', Math.ceil(tasks / 10));
+function addRunningTasks(world: FakeWorld, definitions: string[], tasks: number): void {
+  resetIps();
   const clusters = ['prod', 'prod-b', 'prod-c'];
-  for (const c of clusters.slice(1)) sim.world.ecs.addCluster(c);
+  for (const c of clusters.slice(1)) world.ecs.addCluster(c);
   for (let i = 0; i < tasks; i++) {
-    const arn = sim.world.ecs.runTask({
+    const arn = world.ecs.runTask({
       // A service runs in one cluster (its tasks all there): the same name in three clusters would be three claimants.
-      cluster: clusters[(i % sim.definitions.length) % 3]!,
-      taskDefinition: sim.definitions[i % sim.definitions.length]!,
-      group: `service:svc${i % sim.definitions.length}`,
+      cluster: clusters[(i % definitions.length) % 3]!,
+      taskDefinition: definitions[i % definitions.length]!,
+      group: `service:svc${i % definitions.length}`,
       networking: { privateIpv4: nextIp() },
     });
-    sim.world.ecs.setStatus(arn, 'RUNNING');
+    world.ecs.setStatus(arn, 'RUNNING');
   }
-  sim.world.ecs.takeEvents();
-  return sim;
+  world.ecs.takeEvents();
 }
 
-/** The measured reconcile: requests, CPU, peak RSS (sampled), virtual time, and whether the drift was repaired. */
-async function measuredReconcile(
-  sim: Sim,
-  deps: () => ReturnType<typeof createEngineDeps>,
-  size: { owned: number; drifted: number; tasks: number },
-  probe?: RunProbe,
-): Promise<ReconcileResult> {
-  sim.model.counters = { requests: new Map(), throttled: 0, priorRequestNotComplete: 0 };
-  const t0 = sim.vt.now;
-  await probe?.start();
-  const cpu = process.cpuUsage();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 1_000);
-  const run = reconcileOrFail({}, deps());
-  void run.finally(() => clearInterval(sampler));
-  await sim.vt.run();
-  await run;
-  const used = process.cpuUsage(cpu);
-  const planCpuMs = await probe?.stop();
-  peak = Math.max(peak, process.memoryUsage().rss);
-  const after = sim.world.route53
-    .records(ZONE_ID)
-    .filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined).length;
-  return {
-    tasks: size.tasks,
-    ownedRecords: size.owned,
-    drifted: size.drifted,
-    requests: Object.fromEntries([...sim.model.counters.requests].sort(([a], [b]) => (a < b ? -1 : 1))),
-    throttled: sim.model.counters.throttled,
-    cpuMs: Math.round((used.user + used.system) / 1000),
-    peakRssMiB: Math.round(peak / 1024 / 1024),
-    rssBeforeMiB: Math.round(before / 1024 / 1024),
-    virtualMs: sim.vt.now - t0,
-    repaired: after === size.owned,
-    planCpuMs,
-  };
+/** The fakes (d) measures a reconcile against: the running tasks, the records a converged registrar left, the drift. */
+export interface ReconcileWorld {
+  world: FakeWorld;
+  zoneId: string;
+  /** Records the registrar owns (before the drift). */
+  owned: number;
+  /** Owned records deleted by hand: 1%. */
+  drifted: number;
+  /** Owned records in the zone now. */
+  ownedNow(): number;
+}
+
+/**
+ * (d)'s fakes, on the clock `vt` (driven by the measuring process: bench/remote-world.ts): `tasks` running tasks, the
+ * converged registrar's records, then 1% of the owned ones deleted by hand, straight on the fake (outside the models:
+ * not the registrar's requests).
+ */
+export async function reconcileWorld(
+  vt: VirtualTime,
+  tasks: number,
+  registered: ResourceRecordSet[],
+): Promise<ReconcileWorld> {
+  const { world, definitions } = newWorld(vt, servicesFor(tasks));
+  addRunningTasks(world, definitions, tasks);
+  for (const r of registered) world.route53.putRecordDirect(ZONE_ID, r);
+  const ownedRecords = () =>
+    world.route53.records(ZONE_ID).filter((r) => ownedTaskId(OWNER, r.SetIdentifier) !== undefined);
+  const owned = ownedRecords();
+  const drift = owned.filter((_, i) => i % 100 === 7);
+  await world.route53.changeResourceRecordSets({
+    HostedZoneId: ZONE_ID,
+    ChangeBatch: { Changes: drift.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
+  });
+  return { world, zoneId: ZONE_ID, owned: owned.length, drifted: drift.length, ownedNow: () => ownedRecords().length };
 }

@@ -30,6 +30,8 @@ export class VirtualTime {
   private nextId = 1;
   private seq = 0;
   private seed: number;
+  /** Work outside this process (bench/remote-world.ts): the clock does not move while any of it is pending. */
+  private readonly external = new Set<Promise<unknown>>();
 
   constructor(start: number, seed = 42) {
     this.now = start;
@@ -110,10 +112,25 @@ export class VirtualTime {
     return new Promise((resolve) => globalThis.setTimeout(resolve, ms));
   }
 
+  /**
+   * Marks `work` as real I/O the simulation waits for (a fake served by another process): until it settles, no timer
+   * fires, so it takes no virtual time, as a call on an in-process fake takes none.
+   */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.external.add(work);
+    const done = () => this.external.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
   /** Runs until no timer is left (or `until` virtual ms), settling every promise between timers. */
   async run(until = Number.POSITIVE_INFINITY): Promise<void> {
     for (;;) {
       await settle();
+      while (this.external.size > 0) {
+        await Promise.allSettled([...this.external]);
+        await settle();
+      }
       const t = this.pop();
       if (!t) return;
       if (t.at > until) {
