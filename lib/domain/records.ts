@@ -70,6 +70,9 @@ export function normaliseAlias(alias: AliasTarget): AliasTarget {
   };
 }
 
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
 /** True when two records with the same key would need no write to turn one into the other. */
 export function sameRecordContent(a: DnsRecord, b: DnsRecord): boolean {
   if ((a.ttl ?? null) !== (b.ttl ?? null)) return false;
@@ -83,6 +86,8 @@ export function sameRecordContent(a: DnsRecord, b: DnsRecord): boolean {
     if (x.dnsName !== y.dnsName || x.hostedZoneId !== y.hostedZoneId) return false;
     if (x.evaluateTargetHealth !== y.evaluateTargetHealth) return false;
   }
+  // The same values as written need no normalising (a reconcile compares tens of thousands of unchanged records).
+  if (a.type === b.type && sameStrings(a.values ?? [], b.values ?? [])) return true;
   const av = [...(a.values ?? [])].map((v) => normaliseValue(a.type, v)).sort();
   const bv = [...(b.values ?? [])].map((v) => normaliseValue(b.type, v)).sort();
   return av.length === bv.length && av.every((v, i) => v === bv[i]);

@@ -238,17 +238,24 @@ export const MAX_RECORDS_PER_NAME_AND_TYPE = 100;
  * so a name served by 100 tasks answers as well as one served by 500; the report says which tasks were left out.
  */
 function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): void {
-  const count = new Map<string, number>();
+  const limited = (c: Change): c is Route53Change =>
+    c.provider === 'route53' && c.action === 'CREATE' && c.record.setIdentifier !== undefined && !c.atomicGroup;
   const nameType = (r: DnsRecord) => `${r.zoneId}|${r.name}|${r.type}`;
-  for (const r of current) if (r.setIdentifier !== undefined) count.set(nameType(r), (count.get(nameType(r)) ?? 0) + 1);
+  // Only the names this plan creates such records at are counted: a reconcile's zone holds tens of thousands more.
+  const names = new Set<string>();
+  for (const c of plan.changes) if (limited(c)) names.add(c.record.name);
+  if (names.size === 0) return;
+  const count = new Map<string, number>();
+  for (const r of current) {
+    if (r.setIdentifier !== undefined && names.has(r.name)) count.set(nameType(r), (count.get(nameType(r)) ?? 0) + 1);
+  }
   for (const c of plan.changes) {
     if (c.provider === 'route53' && c.action === 'DELETE' && c.record.setIdentifier !== undefined) {
       count.set(nameType(c.record), (count.get(nameType(c.record)) ?? 0) - 1);
     }
   }
   plan.changes = plan.changes.filter((c) => {
-    if (c.provider !== 'route53' || c.action !== 'CREATE' || c.record.setIdentifier === undefined || c.atomicGroup)
-      return true;
+    if (!limited(c)) return true;
     const n = (count.get(nameType(c.record)) ?? 0) + 1;
     if (n > MAX_RECORDS_PER_NAME_AND_TYPE) {
       plan.conflicts.push({
@@ -264,12 +271,43 @@ function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): v
   });
 }
 
+/**
+ * A current record with what the plan asks of it again and again, worked out once per plan: its key and its owner's
+ * subject. A reconcile plans tens of thousands of records, and every key built afresh is a new string to hash.
+ */
+interface CurrentEntry {
+  record: DnsRecord;
+  key: string;
+  subject: string | undefined;
+}
+
+/** A desired record and its key, worked out once per plan. */
+interface DesiredEntry {
+  record: Subjected<DnsRecord>;
+  key: string;
+}
+
+/** The current records by key (the last of a key wins, as Route 53 holds one), each with its subject. */
+function indexCurrent(
+  records: readonly DnsRecord[],
+  subjectOf: (r: DnsRecord) => string | undefined,
+): Map<string, CurrentEntry> {
+  const byKey = new Map<string, CurrentEntry>();
+  for (const record of records) {
+    const key = recordKey(record);
+    byKey.set(key, { record, key, subject: subjectOf(record) });
+  }
+  return byKey;
+}
+
 interface CurrentRecords {
-  byKey: Map<string, DnsRecord>;
+  byKey: ReadonlyMap<string, CurrentEntry>;
   /** Owned records no longer desired, of subjects this plan may touch. */
-  deleting: Map<string, { record: DnsRecord; subject: string }>;
+  deleting: Map<string, CurrentEntry & { subject: string }>;
   /** Every other record, by `zone|name`: they decide what else may be written at their name. */
-  stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
+  stayingAtName: Map<string, CurrentEntry[]>;
+  /** The records of stayingAtName, name by name: what holds the names after this plan (claims.ts). */
+  staying: DnsRecord[];
   /** Owned records not desired, kept only because their name is outside the stack's view. */
   outside: { subject: string; key: string; reason: string }[];
 }
@@ -278,33 +316,33 @@ interface CurrentRecords {
 type MayTouch = (subject: string, entry: DnsRecord | CloudMapInstance) => boolean;
 
 function partitionCurrent(
-  input: PlanInput,
-  subjectOf: (r: DnsRecord) => string | undefined,
+  byKey: ReadonlyMap<string, CurrentEntry>,
+  desired: readonly DesiredEntry[],
+  filter: NameFilter | undefined,
   inScope: MayTouch,
 ): CurrentRecords {
-  const byKey = new Map<string, DnsRecord>();
-  for (const r of input.current.records) byKey.set(recordKey(r), r);
   // A record stays when its own subject still wants it: a record one service gives up and another takes over (an
   // alias name moving between services in one batch) is deleted and created again, never silently re-owned.
-  const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
-  const deleting = new Map<string, { record: DnsRecord; subject: string }>();
-  const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
+  const wanted = new Map<string, string[]>();
+  for (const { record, key } of desired) pushTo(wanted, key, record.subject);
+  const deleting = new Map<string, CurrentEntry & { subject: string }>();
+  const stayingAtName = new Map<string, CurrentEntry[]>();
   const outside: CurrentRecords['outside'] = [];
-  const filter: NameFilter | undefined = input.policy?.filter;
-  for (const [key, r] of byKey) {
-    const subject = subjectOf(r);
-    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject, r)) {
+  for (const entry of byKey.values()) {
+    const { record: r, key, subject } = entry;
+    if (subject && !wanted.get(key)?.includes(subject) && inScope(subject, r)) {
       const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
       if (!why) {
-        deleting.set(key, { record: r, subject });
+        deleting.set(key, { ...entry, subject });
         continue;
       }
       outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
-    const k = `${r.zoneId}|${r.name}`;
-    pushTo(stayingAtName, k, { record: r, subject });
+    pushTo(stayingAtName, `${r.zoneId}|${r.name}`, entry);
   }
-  return { byKey, deleting, stayingAtName, outside };
+  const staying: DnsRecord[] = [];
+  for (const entries of stayingAtName.values()) for (const e of entries) staying.push(e.record);
+  return { byKey, deleting, stayingAtName, staying, outside };
 }
 
 /** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
@@ -312,27 +350,29 @@ type RecordDecision = { change: Route53Change } | { unchanged: true } | { confli
 
 function decideRecord(
   d: Subjected<DnsRecord>,
+  key: string,
   state: CurrentRecords,
-  subjectOf: (r: DnsRecord) => string | undefined,
   policy: NamePolicy,
   refusal: string | undefined,
 ): RecordDecision {
-  const key = recordKey(d);
-  const { subject, ...record } = d;
   if (refusal) return { conflict: refusal };
   const existing = state.deleting.has(key) ? undefined : state.byKey.get(key);
-  const existingSubject = existing ? subjectOf(existing) : undefined;
-  if (existing && !existingSubject) {
+  if (existing && !existing.subject) {
     return { conflict: 'a record with this name, type and set identifier exists and is not owned by this registrar' };
   }
-  if (existing && existingSubject !== subject) {
-    return { conflict: `a record with this name and type is already registered for ${existingSubject}` };
+  if (existing && existing.subject !== d.subject) {
+    return { conflict: `a record with this name and type is already registered for ${existing.subject}` };
   }
+  // Most desired records are there already: compared as they come (sameRecordContent reads only Route 53's fields).
+  if (existing && sameRecordContent(existing.record, d)) return { unchanged: true };
+  // The subject is the plan's tag, not part of the record: left out of the change.
+  const { subject, ...record } = d;
   const atomicGroup = atomicGroupOf(subject, record);
   const grouped = atomicGroup === undefined ? {} : { atomicGroup };
   if (existing) {
-    if (sameRecordContent(existing, record)) return { unchanged: true };
-    return { change: { provider: 'route53', action: 'UPDATE', record, previous: existing, subject, ...grouped } };
+    return {
+      change: { provider: 'route53', action: 'UPDATE', record, previous: existing.record, subject, ...grouped },
+    };
   }
   const others = (state.stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter(
     (o) => o.subject !== subject,
@@ -360,27 +400,26 @@ function planRecords(
 ): void {
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
   const policy = input.policy ?? DEFAULT_NAME_POLICY;
-  const { state, losers } = partitionWithContests(input, subjectOf, inScope, policy);
-  const staying = [...state.stayingAtName.values()].flat().map((o) => o.record);
-  const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy, losers);
+  const desired = input.desired.records.map((record) => ({ record, key: recordKey(record) }));
+  const current = indexCurrent(input.current.records, subjectOf);
+  const { state, losers } = partitionWithContests(input.owner, current, desired, inScope, policy);
+  const refused = refusedRegistrations(input.owner, input.desired.records, state.staying, policy, losers);
+  const refusalOf = (d: Subjected<DnsRecord>): string | undefined => {
+    // No filter, no name outside the view: the registration's name is worked out only when a filter asks.
+    const why = policy.filter && outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
+    return why
+      ? `${why}: not written (the registrar never writes outside its view)`
+      : claimsVerdict(d, losers, refused);
+  };
 
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
   if (state.outside.length > 0) plan.outsideView = state.outside;
-  for (const d of input.desired.records) {
-    const key = recordKey(d);
-    const why = outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
-    const refusal = why ? `${why}: not written (the registrar never writes outside its view)` : undefined;
+  for (const { record: d, key } of desired) {
     const decision = seen.has(key)
       ? { conflict: 'two registrations want the same record' }
-      : decideRecord(
-          d,
-          state,
-          subjectOf,
-          policy,
-          refusal ?? losers.get(registrationKey(d)) ?? refused.get(registrationKey(d)),
-        );
+      : decideRecord(d, key, state, policy, refusalOf(d));
     seen.add(key);
     if ('change' in decision) plan.changes.push(decision.change);
     else if ('unchanged' in decision) plan.unchanged++;
@@ -406,7 +445,7 @@ function planRecords(
   }
   dropClaimsWithoutRecords(input, conflictedKeys, plan);
   const created = plan.changes.flatMap((c) => (c.provider === 'route53' && c.action === 'CREATE' ? [c.record] : []));
-  const first = firstClaims(input.owner, created, staying);
+  const first = firstClaims(input.owner, created, state.staying);
   if (first.length > 0) plan.firstClaims = first;
   // A service's records at one name are written all together or not at all.
   if (conflictedGroups.size > 0) {
@@ -416,24 +455,35 @@ function planRecords(
   }
 }
 
+/** Why the claims refuse a desired record's registration (it lost a contested name, or the policy refuses it). */
+function claimsVerdict(
+  d: Subjected<DnsRecord>,
+  losers: ReadonlyMap<string, string>,
+  refused: ReadonlyMap<string, string>,
+): string | undefined {
+  // Most plans refuse nothing: the registration's key is built only when there is something to look it up in.
+  if (losers.size === 0 && refused.size === 0) return undefined;
+  const key = registrationKey(d);
+  return losers.get(key) ?? refused.get(key);
+}
+
 /**
  * The current records split as partitionCurrent does, after the tie-break of contested names (claims.ts
  * contestedLosers): a losing registration is no longer desired, so its records are withdrawn where this plan may
  * touch its subject, and it is refused the name.
  */
 function partitionWithContests(
-  input: PlanInput,
-  subjectOf: (r: DnsRecord) => string | undefined,
+  owner: string,
+  current: ReadonlyMap<string, CurrentEntry>,
+  desired: readonly DesiredEntry[],
   inScope: MayTouch,
   policy: NamePolicy,
 ): { state: CurrentRecords; losers: Map<string, string> } {
-  const first = partitionCurrent(input, subjectOf, inScope);
-  const staying = [...first.stayingAtName.values()].flat().map((o) => o.record);
-  const losers = contestedLosers(input.owner, staying, policy);
+  const first = partitionCurrent(current, desired, policy.filter, inScope);
+  const losers = contestedLosers(owner, first.staying, policy);
   if (losers.size === 0) return { state: first, losers };
-  const records = input.desired.records.filter((d) => !losers.has(registrationKey(d)));
-  const state = partitionCurrent({ ...input, desired: { ...input.desired, records } }, subjectOf, inScope);
-  return { state, losers };
+  const remaining = desired.filter((d) => !losers.has(registrationKey(d.record)));
+  return { state: partitionCurrent(current, remaining, policy.filter, inScope), losers };
 }
 
 const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'name'>): string =>
@@ -444,6 +494,8 @@ const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'n
  * is refused, the task holds nothing at the name and must not block it for others.
  */
 function dropClaimsWithoutRecords(input: PlanInput, conflictedKeys: ReadonlySet<string>, plan: Plan): void {
+  // Nothing refused: every claim created has its records beside it.
+  if (conflictedKeys.size === 0) return;
   const claimable = new Map<string, { all: number; refused: number }>();
   for (const d of input.desired.records) {
     if (isTaskClaimRecord(input.owner, d)) continue;
