@@ -3,6 +3,8 @@
  * (zone, name, type, set identifier) and Cloud Map instances keyed by (service, instance id).
  */
 
+import { joinKey } from './key';
+
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'CNAME' | 'TXT';
 
 export interface AliasTarget {
@@ -38,7 +40,7 @@ export interface CloudMapInstance {
 }
 
 export const recordKey = (r: Pick<DnsRecord, 'zoneId' | 'name' | 'type' | 'setIdentifier'>): string =>
-  `${r.zoneId}|${r.name}|${r.type}|${r.setIdentifier ?? ''}`;
+  joinKey(r.zoneId, r.name, r.type, r.setIdentifier ?? '');
 
 export const instanceKey = (i: Pick<CloudMapInstance, 'serviceId' | 'instanceId'>): string =>
   `${i.serviceId}|${i.instanceId}`;

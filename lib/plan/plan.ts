@@ -1,8 +1,9 @@
 import type { WriteMode } from '../config/settings';
 import { byApplyOrder, type Change, type Route53Change } from '../domain/changes';
 import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
+import { joinKey } from '../domain/key';
 import { pushTo } from '../domain/multimap';
-import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
+import { isOwnedInstance, OWNER_ATTRIBUTE, parseSetIdentifier } from '../domain/ownership';
 import {
   type CloudMapInstance,
   type DnsRecord,
@@ -11,13 +12,7 @@ import {
   sameAttributes,
   sameRecordContent,
 } from '../domain/records';
-import {
-  coveredName,
-  isServiceSetIdentifier,
-  isServiceSubject,
-  readOwnershipRecord,
-  serviceRecordOwners,
-} from '../domain/service-ownership';
+import { coveredName, isServiceSubject, readOwnershipRecord, serviceRecordOwners } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
 import { contestedLosers, firstClaims, refusedRegistrations } from './claims';
 import { refusedInstances } from './cloudmap-claims';
@@ -121,10 +116,10 @@ export function defaultOwnedRecordSubject(
 ): (r: DnsRecord) => string | undefined {
   const serviceOwner = serviceRecordOwners(owner, current);
   return (r) => {
-    if (isServiceSetIdentifier(owner, r.setIdentifier)) return readOwnershipRecord(owner, r)?.subject;
-    const taskId = ownedTaskId(owner, r.setIdentifier);
-    if (taskId) return taskSubject(taskId);
-    return serviceOwner(r);
+    // The mark read once (what isServiceSetIdentifier and ownedTaskId each read): a reconcile asks of every record.
+    const mark = parseSetIdentifier(r.setIdentifier);
+    if (mark?.owner !== owner) return serviceOwner(r);
+    return mark.subject.startsWith('service/') ? readOwnershipRecord(owner, r)?.subject : taskSubject(mark.subject);
   };
 }
 
@@ -281,10 +276,11 @@ interface CurrentEntry {
   subject: string | undefined;
 }
 
-/** A desired record and its key, worked out once per plan. */
+/** A desired record, its key, and the current record of that key: worked out once per plan. */
 interface DesiredEntry {
   record: Subjected<DnsRecord>;
   key: string;
+  current: CurrentEntry | undefined;
 }
 
 /** The current records by key (the last of a key wins, as Route 53 holds one), each with its subject. */
@@ -301,9 +297,8 @@ function indexCurrent(
 }
 
 interface CurrentRecords {
-  byKey: ReadonlyMap<string, CurrentEntry>;
-  /** Owned records no longer desired, of subjects this plan may touch. */
-  deleting: Map<string, CurrentEntry & { subject: string }>;
+  /** Owned records no longer desired, of subjects this plan may touch, with their subject. */
+  deleting: Map<CurrentEntry, string>;
   /** Every other record, by `zone|name`: they decide what else may be written at their name. */
   stayingAtName: Map<string, CurrentEntry[]>;
   /** The records of stayingAtName, name by name: what holds the names after this plan (claims.ts). */
@@ -323,40 +318,39 @@ function partitionCurrent(
 ): CurrentRecords {
   // A record stays when its own subject still wants it: a record one service gives up and another takes over (an
   // alias name moving between services in one batch) is deleted and created again, never silently re-owned.
-  const wanted = new Map<string, string[]>();
-  for (const { record, key } of desired) pushTo(wanted, key, record.subject);
-  const deleting = new Map<string, CurrentEntry & { subject: string }>();
+  const wanted = new Set<CurrentEntry>();
+  for (const d of desired) if (d.current && d.current.subject === d.record.subject) wanted.add(d.current);
+  const deleting = new Map<CurrentEntry, string>();
   const stayingAtName = new Map<string, CurrentEntry[]>();
   const outside: CurrentRecords['outside'] = [];
   for (const entry of byKey.values()) {
     const { record: r, key, subject } = entry;
-    if (subject && !wanted.get(key)?.includes(subject) && inScope(subject, r)) {
+    if (subject && !wanted.has(entry) && inScope(subject, r)) {
       const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
       if (!why) {
-        deleting.set(key, { ...entry, subject });
+        deleting.set(entry, subject);
         continue;
       }
       outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
-    pushTo(stayingAtName, `${r.zoneId}|${r.name}`, entry);
+    pushTo(stayingAtName, joinKey(r.zoneId, r.name), entry);
   }
   const staying: DnsRecord[] = [];
   for (const entries of stayingAtName.values()) for (const e of entries) staying.push(e.record);
-  return { byKey, deleting, stayingAtName, staying, outside };
+  return { deleting, stayingAtName, staying, outside };
 }
 
 /** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
 type RecordDecision = { change: Route53Change } | { unchanged: true } | { conflict: string };
 
 function decideRecord(
-  d: Subjected<DnsRecord>,
-  key: string,
+  { record: d, current }: DesiredEntry,
   state: CurrentRecords,
   policy: NamePolicy,
   refusal: string | undefined,
 ): RecordDecision {
   if (refusal) return { conflict: refusal };
-  const existing = state.deleting.has(key) ? undefined : state.byKey.get(key);
+  const existing = current && !state.deleting.has(current) ? current : undefined;
   if (existing && !existing.subject) {
     return { conflict: 'a record with this name, type and set identifier exists and is not owned by this registrar' };
   }
@@ -374,7 +368,7 @@ function decideRecord(
       change: { provider: 'route53', action: 'UPDATE', record, previous: existing.record, subject, ...grouped },
     };
   }
-  const others = (state.stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter(
+  const others = (state.stayingAtName.get(joinKey(record.zoneId, record.name)) ?? []).filter(
     (o) => o.subject !== subject,
   );
   const blocker = blockingRecord(record, others);
@@ -400,8 +394,11 @@ function planRecords(
 ): void {
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
   const policy = input.policy ?? DEFAULT_NAME_POLICY;
-  const desired = input.desired.records.map((record) => ({ record, key: recordKey(record) }));
   const current = indexCurrent(input.current.records, subjectOf);
+  const desired = input.desired.records.map((record): DesiredEntry => {
+    const key = recordKey(record);
+    return { record, key, current: current.get(key) };
+  });
   const { state, losers } = partitionWithContests(input.owner, current, desired, inScope, policy);
   const refused = refusedRegistrations(input.owner, input.desired.records, state.staying, policy, losers);
   const refusalOf = (d: Subjected<DnsRecord>): string | undefined => {
@@ -416,10 +413,11 @@ function planRecords(
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
   if (state.outside.length > 0) plan.outsideView = state.outside;
-  for (const { record: d, key } of desired) {
+  for (const entry of desired) {
+    const { record: d, key } = entry;
     const decision = seen.has(key)
       ? { conflict: 'two registrations want the same record' }
-      : decideRecord(d, key, state, policy, refusalOf(d));
+      : decideRecord(entry, state, policy, refusalOf(d));
     seen.add(key);
     if ('change' in decision) plan.changes.push(decision.change);
     else if ('unchanged' in decision) plan.unchanged++;
@@ -431,7 +429,7 @@ function planRecords(
     }
   }
 
-  for (const { record, subject } of state.deleting.values()) {
+  for (const [{ record }, subject] of state.deleting) {
     const lost = losers.get(registrationKey({ ...record, subject }));
     if (lost) plan.withdrawn = [...(plan.withdrawn ?? []), { subject, key: recordKey(record), reason: lost }];
     const atomicGroup = atomicGroupOf(subject, record);
@@ -487,7 +485,7 @@ function partitionWithContests(
 }
 
 const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'name'>): string =>
-  `${r.subject}|${r.zoneId}|${registrationNameOf(r.name, r.subject)}`;
+  joinKey(r.subject, r.zoneId, registrationNameOf(r.name, r.subject));
 
 /**
  * A task's claim record is written only beside a record it claims for: when every other record of the registration
