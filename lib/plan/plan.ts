@@ -116,7 +116,7 @@ export function defaultOwnedRecordSubject(
 ): (r: DnsRecord) => string | undefined {
   const serviceOwner = serviceRecordOwners(owner, current);
   return (r) => {
-    // The mark read once (what isServiceSetIdentifier and ownedTaskId each read): a reconcile asks of every record.
+    // The mark read once (isServiceSetIdentifier and ownedTaskId would each read it): asked of every record reconciled.
     const mark = parseSetIdentifier(r.setIdentifier);
     if (mark?.owner !== owner) return serviceOwner(r);
     return mark.subject.startsWith('service/') ? readOwnershipRecord(owner, r)?.subject : taskSubject(mark.subject);
