@@ -1,7 +1,14 @@
 import { isTaskIdShaped } from './dns-name';
 import { ownedTaskMark } from './ownership';
 import type { DnsRecord } from './records';
-import { coveredName, HERITAGE, OWNERSHIP_LABEL, readOwnershipRecord } from './service-ownership';
+import {
+  coveredName,
+  HERITAGE,
+  OWNERSHIP_LABEL,
+  readOwnershipRecord,
+  txtPayload,
+  withoutFinalDot,
+} from './service-ownership';
 import { isTaskSubject, taskIdOfSubject, taskSubject } from './subject';
 
 /**
@@ -60,9 +67,7 @@ const CLAIM_VALUE =
   /^heritage=ecs-registrar,owner=([A-Za-z0-9._-]+),claimant=((?:service|family):[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+)$/;
 
 export function decodeClaimValue(value: string): { owner: string; claimant: Claimant } | undefined {
-  const strings = [...value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] ?? '');
-  const payload = strings.length > 0 ? strings.join('') : value.trim();
-  const m = CLAIM_VALUE.exec(payload);
+  const m = CLAIM_VALUE.exec(txtPayload(value));
   return m ? { owner: m[1]!, claimant: m[2]! } : undefined;
 }
 
@@ -91,26 +96,26 @@ export interface NameClaim {
 
 /** The name relative to the zone, from the ownership-record name: `a.b._ecs-registrar.zone.` -> `a.b`; apex `@`. */
 function relativeOf(ownershipName: string): string | undefined {
-  const labels = ownershipName.replace(/\.$/, '').split('.');
+  const labels = withoutFinalDot(ownershipName).split('.');
   const at = labels.indexOf(OWNERSHIP_LABEL);
   if (at < 0) return undefined;
   return at === 0 ? '@' : labels.slice(0, at).join('.');
 }
 
 /**
- * What readClaim found for a record, per owner: a plan asks about every record several times (partition, refusals,
- * contests), and a reconcile plans tens of thousands of them. Records are values, never changed once read.
+ * What readClaim found for a record, for the owner that asked last (a process serves one owner): a plan asks about
+ * every record several times (partition, refusals, contests), and a reconcile plans tens of thousands of them.
+ * Records are values, never changed once read.
  */
-const claimsRead = new WeakMap<DnsRecord, Map<string, NameClaim | undefined>>();
+const claimsRead = new WeakMap<DnsRecord, { owner: string; claim: NameClaim | undefined }>();
 
 /** The claim a record makes, when it is this owner's claim record or ownership record; undefined otherwise. */
 export function readClaim(owner: string, r: DnsRecord): NameClaim | undefined {
   if (r.type !== 'TXT' || !r.multiValue) return undefined;
   const known = claimsRead.get(r);
-  if (known?.has(owner)) return known.get(owner);
+  if (known?.owner === owner) return known.claim;
   const claim = decodeClaimRecord(owner, r);
-  if (known) known.set(owner, claim);
-  else claimsRead.set(r, new Map([[owner, claim]]));
+  claimsRead.set(r, { owner, claim });
   return claim;
 }
 

@@ -74,7 +74,8 @@ const PARSED_KEPT = 100_000;
 
 export function parseSetIdentifier(setIdentifier: string | undefined): Readonly<ParsedSetIdentifier> | undefined {
   if (!setIdentifier) return undefined;
-  if (parsedSetIdentifiers.has(setIdentifier)) return parsedSetIdentifiers.get(setIdentifier);
+  const known = parsedSetIdentifiers.get(setIdentifier);
+  if (known !== undefined || parsedSetIdentifiers.has(setIdentifier)) return known;
   const parsed = decodeSetIdentifier(setIdentifier);
   if (parsedSetIdentifiers.size >= PARSED_KEPT) parsedSetIdentifiers.clear();
   parsedSetIdentifiers.set(

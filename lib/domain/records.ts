@@ -3,6 +3,8 @@
  * (zone, name, type, set identifier) and Cloud Map instances keyed by (service, instance id).
  */
 
+import { joinKey } from './key';
+
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'CNAME' | 'TXT';
 
 export interface AliasTarget {
@@ -38,7 +40,7 @@ export interface CloudMapInstance {
 }
 
 export const recordKey = (r: Pick<DnsRecord, 'zoneId' | 'name' | 'type' | 'setIdentifier'>): string =>
-  `${r.zoneId}|${r.name}|${r.type}|${r.setIdentifier ?? ''}`;
+  joinKey(r.zoneId, r.name, r.type, r.setIdentifier ?? '');
 
 export const instanceKey = (i: Pick<CloudMapInstance, 'serviceId' | 'instanceId'>): string =>
   `${i.serviceId}|${i.instanceId}`;
@@ -70,6 +72,9 @@ export function normaliseAlias(alias: AliasTarget): AliasTarget {
   };
 }
 
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
 /** True when two records with the same key would need no write to turn one into the other. */
 export function sameRecordContent(a: DnsRecord, b: DnsRecord): boolean {
   if ((a.ttl ?? null) !== (b.ttl ?? null)) return false;
@@ -83,6 +88,8 @@ export function sameRecordContent(a: DnsRecord, b: DnsRecord): boolean {
     if (x.dnsName !== y.dnsName || x.hostedZoneId !== y.hostedZoneId) return false;
     if (x.evaluateTargetHealth !== y.evaluateTargetHealth) return false;
   }
+  // The same values as written need no normalising (a reconcile compares tens of thousands of unchanged records).
+  if (a.type === b.type && sameStrings(a.values ?? [], b.values ?? [])) return true;
   const av = [...(a.values ?? [])].map((v) => normaliseValue(a.type, v)).sort();
   const bv = [...(b.values ?? [])].map((v) => normaliseValue(b.type, v)).sort();
   return av.length === bv.length && av.every((v, i) => v === bv[i]);

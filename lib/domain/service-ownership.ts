@@ -58,11 +58,14 @@ export function ownershipRecordName(fqdn: string, zoneDomain: string): string {
 /** The root of a zone's ownership subtree: reading it lists every ownership record of the zone. */
 export const ownershipRoot = (zoneDomain: string): string => `${OWNERSHIP_LABEL}.${zoneDomain}`;
 
+/** The name without its trailing dot, if it has one. */
+export const withoutFinalDot = (name: string): string => (name.endsWith('.') ? name.slice(0, -1) : name);
+
 /** The alias name an ownership record covers (its name without the `_ecs-registrar` label), if it is one. */
 export function coveredName(ownershipName: string): string | undefined {
   // Most names a plan looks at are not ownership names: a substring test spares them the split (a hot path at scale).
   if (!ownershipName.includes(OWNERSHIP_LABEL)) return undefined;
-  const labels = ownershipName.replace(/\.$/, '').split('.');
+  const labels = withoutFinalDot(ownershipName).split('.');
   const at = labels.indexOf(OWNERSHIP_LABEL);
   if (at < 0 || labels.lastIndexOf(OWNERSHIP_LABEL) !== at || labels.length < 2) return undefined;
   labels.splice(at, 1);
@@ -91,10 +94,21 @@ export function encodeOwnershipValue(claim: OwnershipClaim): string {
 const CLAIM =
   /^heritage=ecs-registrar,owner=([A-Za-z0-9._-]+),service=([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+),types=((?:A|AAAA|CNAME)(?:,(?:A|AAAA|CNAME))*)$/;
 
-export function decodeOwnershipValue(value: string): OwnershipClaim | undefined {
+/**
+ * The text a TXT value carries: its quoted character-strings joined (long values are split into several), or the
+ * value itself, trimmed, when nothing in it is quoted.
+ */
+export function txtPayload(value: string): string {
+  // One character-string with nothing escaped, the shape the registrar writes, is read without the regex: a reconcile
+  // reads a claim record per task.
+  const single = value.length >= 2 && value[0] === '"' && value.indexOf('"', 1) === value.length - 1;
+  if (single && !value.includes('\\')) return value.slice(1, -1);
   const strings = [...value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] ?? '');
-  const payload = strings.length > 0 ? strings.join('') : value.trim();
-  const m = CLAIM.exec(payload);
+  return strings.length > 0 ? strings.join('') : value.trim();
+}
+
+export function decodeOwnershipValue(value: string): OwnershipClaim | undefined {
+  const m = CLAIM.exec(txtPayload(value));
   if (!m) return undefined;
   return {
     owner: m[1]!,

@@ -1,4 +1,5 @@
 import { type Claimant, type NameClaim, readClaim, registrationNameOf } from '../domain/claims';
+import { joinKey } from '../domain/key';
 import { pushTo } from '../domain/multimap';
 import { ownedTaskMark } from '../domain/ownership';
 import { type DnsRecord, recordKey } from '../domain/records';
@@ -19,17 +20,17 @@ export function refusedRegistrations(
   losers: ReadonlyMap<string, string> = new Map(),
 ): Map<string, string> {
   const refused = new Map<string, string>();
-  const held = new Map<string, { subject: string; claimant: Claimant; legacy: boolean }[]>();
-  const hold = (key: string, h: { subject: string; claimant: Claimant; legacy: boolean }) => pushTo(held, key, h);
+  const held = new Holders();
 
   const claimed = new Set<string>();
   for (const r of staying) {
     const c = readClaim(owner, r);
     if (!c) continue;
-    claimed.add(`${c.subject}|${c.zoneId}|${c.name}`);
+    const key = joinKey(c.subject, c.zoneId, c.name);
+    claimed.add(key);
     // A claimant that lost a contested name (contestedLosers) withdraws: its claim blocks no one, the winner included.
-    if (losers.has(`${c.subject}|${c.zoneId}|${c.name}`)) continue;
-    hold(`${c.zoneId}|${c.name}`, { subject: c.subject, claimant: c.claimant, legacy: false });
+    if (losers.has(key)) continue;
+    held.add(joinKey(c.zoneId, c.name), { subject: c.subject, claimant: c.claimant, legacy: false });
   }
   // Task records written before claim records existed hold their name for the cluster their mark names.
   for (const r of staying) {
@@ -38,29 +39,30 @@ export function refusedRegistrations(
     if (mark?.location.kind !== 'plain') continue;
     const subject = taskSubject(mark.taskId);
     const name = registrationNameOf(r.name, subject);
-    const key = `${subject}|${r.zoneId}|${name}`;
+    const key = joinKey(subject, r.zoneId, name);
     if (claimed.has(key)) continue;
     claimed.add(key);
-    hold(`${r.zoneId}|${name}`, { subject, claimant: `cluster:${mark.location.cluster}`, legacy: true });
+    held.add(joinKey(r.zoneId, name), { subject, claimant: `cluster:${mark.location.cluster}`, legacy: true });
   }
 
   const seen = new Set<string>();
   for (const d of desired) {
     const c = readClaim(owner, d);
     if (!c || c.subject !== d.subject) continue;
-    const key = `${c.subject}|${c.zoneId}|${c.name}`;
+    const key = joinKey(c.subject, c.zoneId, c.name);
     if (seen.has(key)) continue;
     seen.add(key);
-    const why = refusal(c, held.get(`${c.zoneId}|${c.name}`) ?? [], policy);
+    const name = joinKey(c.zoneId, c.name);
+    const why = refusal(c, held.otherThan(name, c.claimant), policy);
     if (why) refused.set(key, why);
-    else hold(`${c.zoneId}|${c.name}`, { subject: c.subject, claimant: c.claimant, legacy: false });
+    else held.add(name, { subject: c.subject, claimant: c.claimant, legacy: false });
   }
 
   if (policy.ttl) {
     const { min, max } = policy.ttl;
     for (const d of desired) {
       if (d.ttl === undefined || (d.ttl >= min && d.ttl <= max)) continue;
-      const key = `${d.subject}|${d.zoneId}|${registrationNameOf(d.name, d.subject)}`;
+      const key = joinKey(d.subject, d.zoneId, registrationNameOf(d.name, d.subject));
       if (!refused.has(key))
         refused.set(key, `TTL ${d.ttl} is outside the name policy's bounds ${min}-${max} (REGISTRAR_NAME_POLICY.ttl)`);
     }
@@ -68,11 +70,34 @@ export function refusedRegistrations(
   return refused;
 }
 
-function refusal(
-  c: NameClaim,
-  holders: readonly { subject: string; claimant: Claimant; legacy: boolean }[],
-  policy: NamePolicy,
-): string | undefined {
+interface Holder {
+  subject: string;
+  claimant: Claimant;
+  legacy: boolean;
+}
+
+/** The holders of each name (`zone|name`), in the order they came. */
+class Holders {
+  private readonly byName = new Map<string, Holder[]>();
+  /** The one claimant of all the holders at a name, while they share one; null once two differ. */
+  private readonly sole = new Map<string, Claimant | null>();
+
+  add(name: string, h: Holder): void {
+    pushTo(this.byName, name, h);
+    const sole = this.sole.get(name);
+    this.sole.set(name, sole === undefined || sole === h.claimant ? h.claimant : null);
+  }
+
+  /**
+   * The holders a claimant must share the name with: none when every holder is that claimant (refusal skips those),
+   * the common case, which spares a scan of every task holding the name for each of them (quadratic in a reconcile).
+   */
+  otherThan(name: string, claimant: Claimant): readonly Holder[] {
+    return this.sole.get(name) === claimant ? [] : (this.byName.get(name) ?? []);
+  }
+}
+
+function refusal(c: NameClaim, holders: readonly Holder[], policy: NamePolicy): string | undefined {
   const denied = registrationRefusal(policy, c.claimant, c.zoneId, c.relative);
   if (denied) return `${c.name} ${denied}`;
   for (const h of holders) {
@@ -100,7 +125,7 @@ export function contestedLosers(owner: string, staying: readonly DnsRecord[], po
   const byName = new Map<string, NameClaim[]>();
   for (const r of staying) {
     const c = readClaim(owner, r);
-    if (c && isTaskSubject(c.subject)) pushTo(byName, `${c.zoneId}|${c.name}`, c);
+    if (c && isTaskSubject(c.subject)) pushTo(byName, joinKey(c.zoneId, c.name), c);
   }
   const losers = new Map<string, string>();
   for (const claims of byName.values()) {
@@ -118,7 +143,7 @@ export function contestedLosers(owner: string, staying: readonly DnsRecord[], po
       const winner = lost.get(c.claimant);
       if (!winner) continue;
       losers.set(
-        `${c.subject}|${c.zoneId}|${c.name}`,
+        joinKey(c.subject, c.zoneId, c.name),
         `${name} is claimed by both ${winner} and ${c.claimant}, and no name policy rule with "share": true covers both; ${winner} comes first in claimant order and keeps it, ${c.claimant} withdraws`,
       );
     }
@@ -135,12 +160,12 @@ export function firstClaims(owner: string, created: readonly DnsRecord[], stayin
   const holders = new Set<string>();
   for (const r of staying) {
     const c = readClaim(owner, r);
-    if (c) holders.add(`${c.zoneId}|${c.name}|${c.claimant}`);
+    if (c) holders.add(joinKey(c.zoneId, c.name, c.claimant));
   }
   const out: string[] = [];
   for (const r of created) {
     const c = readClaim(owner, r);
-    if (c && isTaskSubject(c.subject) && !holders.has(`${c.zoneId}|${c.name}|${c.claimant}`)) out.push(recordKey(r));
+    if (c && isTaskSubject(c.subject) && !holders.has(joinKey(c.zoneId, c.name, c.claimant))) out.push(recordKey(r));
   }
   return out;
 }

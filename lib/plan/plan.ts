@@ -1,8 +1,9 @@
 import type { WriteMode } from '../config/settings';
 import { byApplyOrder, type Change, type Route53Change } from '../domain/changes';
 import { isTaskClaimRecord, registrationNameOf } from '../domain/claims';
+import { joinKey } from '../domain/key';
 import { pushTo } from '../domain/multimap';
-import { isOwnedInstance, OWNER_ATTRIBUTE, ownedTaskId } from '../domain/ownership';
+import { isOwnedInstance, OWNER_ATTRIBUTE, parseSetIdentifier } from '../domain/ownership';
 import {
   type CloudMapInstance,
   type DnsRecord,
@@ -11,13 +12,7 @@ import {
   sameAttributes,
   sameRecordContent,
 } from '../domain/records';
-import {
-  coveredName,
-  isServiceSetIdentifier,
-  isServiceSubject,
-  readOwnershipRecord,
-  serviceRecordOwners,
-} from '../domain/service-ownership';
+import { coveredName, isServiceSubject, readOwnershipRecord, serviceRecordOwners } from '../domain/service-ownership';
 import { taskSubject } from '../domain/subject';
 import { contestedLosers, firstClaims, refusedRegistrations } from './claims';
 import { refusedInstances } from './cloudmap-claims';
@@ -121,10 +116,10 @@ export function defaultOwnedRecordSubject(
 ): (r: DnsRecord) => string | undefined {
   const serviceOwner = serviceRecordOwners(owner, current);
   return (r) => {
-    if (isServiceSetIdentifier(owner, r.setIdentifier)) return readOwnershipRecord(owner, r)?.subject;
-    const taskId = ownedTaskId(owner, r.setIdentifier);
-    if (taskId) return taskSubject(taskId);
-    return serviceOwner(r);
+    // The mark read once (isServiceSetIdentifier and ownedTaskId would each read it): asked of every record reconciled.
+    const mark = parseSetIdentifier(r.setIdentifier);
+    if (mark?.owner !== owner) return serviceOwner(r);
+    return mark.subject.startsWith('service/') ? readOwnershipRecord(owner, r)?.subject : taskSubject(mark.subject);
   };
 }
 
@@ -238,17 +233,24 @@ export const MAX_RECORDS_PER_NAME_AND_TYPE = 100;
  * so a name served by 100 tasks answers as well as one served by 500; the report says which tasks were left out.
  */
 function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): void {
-  const count = new Map<string, number>();
+  const limited = (c: Change): c is Route53Change =>
+    c.provider === 'route53' && c.action === 'CREATE' && c.record.setIdentifier !== undefined && !c.atomicGroup;
   const nameType = (r: DnsRecord) => `${r.zoneId}|${r.name}|${r.type}`;
-  for (const r of current) if (r.setIdentifier !== undefined) count.set(nameType(r), (count.get(nameType(r)) ?? 0) + 1);
+  // Only the names this plan creates such records at are counted: a reconcile's zone holds tens of thousands more.
+  const names = new Set<string>();
+  for (const c of plan.changes) if (limited(c)) names.add(c.record.name);
+  if (names.size === 0) return;
+  const count = new Map<string, number>();
+  for (const r of current) {
+    if (r.setIdentifier !== undefined && names.has(r.name)) count.set(nameType(r), (count.get(nameType(r)) ?? 0) + 1);
+  }
   for (const c of plan.changes) {
     if (c.provider === 'route53' && c.action === 'DELETE' && c.record.setIdentifier !== undefined) {
       count.set(nameType(c.record), (count.get(nameType(c.record)) ?? 0) - 1);
     }
   }
   plan.changes = plan.changes.filter((c) => {
-    if (c.provider !== 'route53' || c.action !== 'CREATE' || c.record.setIdentifier === undefined || c.atomicGroup)
-      return true;
+    if (!limited(c)) return true;
     const n = (count.get(nameType(c.record)) ?? 0) + 1;
     if (n > MAX_RECORDS_PER_NAME_AND_TYPE) {
       plan.conflicts.push({
@@ -264,12 +266,43 @@ function enforceSetIdentifierLimit(current: readonly DnsRecord[], plan: Plan): v
   });
 }
 
+/**
+ * A current record with what the plan asks of it again and again, worked out once per plan: its key and its owner's
+ * subject. A reconcile plans tens of thousands of records, and every key built afresh is a new string to hash.
+ */
+interface CurrentEntry {
+  record: DnsRecord;
+  key: string;
+  subject: string | undefined;
+}
+
+/** A desired record, its key, and the current record of that key: worked out once per plan. */
+interface DesiredEntry {
+  record: Subjected<DnsRecord>;
+  key: string;
+  current: CurrentEntry | undefined;
+}
+
+/** The current records by key (the last of a key wins, as Route 53 holds one), each with its subject. */
+function indexCurrent(
+  records: readonly DnsRecord[],
+  subjectOf: (r: DnsRecord) => string | undefined,
+): Map<string, CurrentEntry> {
+  const byKey = new Map<string, CurrentEntry>();
+  for (const record of records) {
+    const key = recordKey(record);
+    byKey.set(key, { record, key, subject: subjectOf(record) });
+  }
+  return byKey;
+}
+
 interface CurrentRecords {
-  byKey: Map<string, DnsRecord>;
-  /** Owned records no longer desired, of subjects this plan may touch. */
-  deleting: Map<string, { record: DnsRecord; subject: string }>;
+  /** Owned records no longer desired, of subjects this plan may touch, with their subject. */
+  deleting: Map<CurrentEntry, string>;
   /** Every other record, by `zone|name`: they decide what else may be written at their name. */
-  stayingAtName: Map<string, { record: DnsRecord; subject?: string }[]>;
+  stayingAtName: Map<string, CurrentEntry[]>;
+  /** The records of stayingAtName, name by name: what holds the names after this plan (claims.ts). */
+  staying: DnsRecord[];
   /** Owned records not desired, kept only because their name is outside the stack's view. */
   outside: { subject: string; key: string; reason: string }[];
 }
@@ -278,63 +311,64 @@ interface CurrentRecords {
 type MayTouch = (subject: string, entry: DnsRecord | CloudMapInstance) => boolean;
 
 function partitionCurrent(
-  input: PlanInput,
-  subjectOf: (r: DnsRecord) => string | undefined,
+  byKey: ReadonlyMap<string, CurrentEntry>,
+  desired: readonly DesiredEntry[],
+  filter: NameFilter | undefined,
   inScope: MayTouch,
 ): CurrentRecords {
-  const byKey = new Map<string, DnsRecord>();
-  for (const r of input.current.records) byKey.set(recordKey(r), r);
   // A record stays when its own subject still wants it: a record one service gives up and another takes over (an
   // alias name moving between services in one batch) is deleted and created again, never silently re-owned.
-  const wanted = new Set(input.desired.records.map((d) => `${recordKey(d)}#${d.subject}`));
-  const deleting = new Map<string, { record: DnsRecord; subject: string }>();
-  const stayingAtName = new Map<string, { record: DnsRecord; subject?: string }[]>();
+  const wanted = new Set<CurrentEntry>();
+  for (const d of desired) if (d.current && d.current.subject === d.record.subject) wanted.add(d.current);
+  const deleting = new Map<CurrentEntry, string>();
+  const stayingAtName = new Map<string, CurrentEntry[]>();
   const outside: CurrentRecords['outside'] = [];
-  const filter: NameFilter | undefined = input.policy?.filter;
-  for (const [key, r] of byKey) {
-    const subject = subjectOf(r);
-    if (subject && !wanted.has(`${key}#${subject}`) && inScope(subject, r)) {
+  for (const entry of byKey.values()) {
+    const { record: r, key, subject } = entry;
+    if (subject && !wanted.has(entry) && inScope(subject, r)) {
       const why = outsideView(filter, r.zoneId, registrationNameOf(r.name, subject));
       if (!why) {
-        deleting.set(key, { record: r, subject });
+        deleting.set(entry, subject);
         continue;
       }
       outside.push({ subject, key, reason: `${why}: kept as it is (the registrar never deletes outside its view)` });
     }
-    const k = `${r.zoneId}|${r.name}`;
-    pushTo(stayingAtName, k, { record: r, subject });
+    pushTo(stayingAtName, joinKey(r.zoneId, r.name), entry);
   }
-  return { byKey, deleting, stayingAtName, outside };
+  const staying: DnsRecord[] = [];
+  for (const entries of stayingAtName.values()) for (const e of entries) staying.push(e.record);
+  return { deleting, stayingAtName, staying, outside };
 }
 
 /** What to do with one desired record: a change, nothing (already correct), or a conflict with its reason. */
 type RecordDecision = { change: Route53Change } | { unchanged: true } | { conflict: string };
 
 function decideRecord(
-  d: Subjected<DnsRecord>,
+  { record: d, current }: DesiredEntry,
   state: CurrentRecords,
-  subjectOf: (r: DnsRecord) => string | undefined,
   policy: NamePolicy,
   refusal: string | undefined,
 ): RecordDecision {
-  const key = recordKey(d);
-  const { subject, ...record } = d;
   if (refusal) return { conflict: refusal };
-  const existing = state.deleting.has(key) ? undefined : state.byKey.get(key);
-  const existingSubject = existing ? subjectOf(existing) : undefined;
-  if (existing && !existingSubject) {
+  const existing = current && !state.deleting.has(current) ? current : undefined;
+  if (existing && !existing.subject) {
     return { conflict: 'a record with this name, type and set identifier exists and is not owned by this registrar' };
   }
-  if (existing && existingSubject !== subject) {
-    return { conflict: `a record with this name and type is already registered for ${existingSubject}` };
+  if (existing && existing.subject !== d.subject) {
+    return { conflict: `a record with this name and type is already registered for ${existing.subject}` };
   }
+  // Most desired records are there already: compared as they come (sameRecordContent reads only Route 53's fields).
+  if (existing && sameRecordContent(existing.record, d)) return { unchanged: true };
+  // The subject is the plan's tag, not part of the record: left out of the change.
+  const { subject, ...record } = d;
   const atomicGroup = atomicGroupOf(subject, record);
   const grouped = atomicGroup === undefined ? {} : { atomicGroup };
   if (existing) {
-    if (sameRecordContent(existing, record)) return { unchanged: true };
-    return { change: { provider: 'route53', action: 'UPDATE', record, previous: existing, subject, ...grouped } };
+    return {
+      change: { provider: 'route53', action: 'UPDATE', record, previous: existing.record, subject, ...grouped },
+    };
   }
-  const others = (state.stayingAtName.get(`${record.zoneId}|${record.name}`) ?? []).filter(
+  const others = (state.stayingAtName.get(joinKey(record.zoneId, record.name)) ?? []).filter(
     (o) => o.subject !== subject,
   );
   const blocker = blockingRecord(record, others);
@@ -360,27 +394,30 @@ function planRecords(
 ): void {
   // Claims: a name held by one claimant is refused to another unless the policy lets them share (docs/names.md).
   const policy = input.policy ?? DEFAULT_NAME_POLICY;
-  const { state, losers } = partitionWithContests(input, subjectOf, inScope, policy);
-  const staying = [...state.stayingAtName.values()].flat().map((o) => o.record);
-  const refused = refusedRegistrations(input.owner, input.desired.records, staying, policy, losers);
+  const current = indexCurrent(input.current.records, subjectOf);
+  const desired = input.desired.records.map((record): DesiredEntry => {
+    const key = recordKey(record);
+    return { record, key, current: current.get(key) };
+  });
+  const { state, losers } = partitionWithContests(input.owner, current, desired, inScope, policy);
+  const refused = refusedRegistrations(input.owner, input.desired.records, state.staying, policy, losers);
+  const refusalOf = (d: Subjected<DnsRecord>): string | undefined => {
+    // No filter, no name outside the view: the registration's name is worked out only when a filter asks.
+    const why = policy.filter && outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
+    return why
+      ? `${why}: not written (the registrar never writes outside its view)`
+      : claimsVerdict(d, losers, refused);
+  };
 
   const seen = new Set<string>();
   const conflictedGroups = new Set<string>();
   const conflictedKeys = new Set<string>();
   if (state.outside.length > 0) plan.outsideView = state.outside;
-  for (const d of input.desired.records) {
-    const key = recordKey(d);
-    const why = outsideView(policy.filter, d.zoneId, registrationNameOf(d.name, d.subject));
-    const refusal = why ? `${why}: not written (the registrar never writes outside its view)` : undefined;
+  for (const entry of desired) {
+    const { record: d, key } = entry;
     const decision = seen.has(key)
       ? { conflict: 'two registrations want the same record' }
-      : decideRecord(
-          d,
-          state,
-          subjectOf,
-          policy,
-          refusal ?? losers.get(registrationKey(d)) ?? refused.get(registrationKey(d)),
-        );
+      : decideRecord(entry, state, policy, refusalOf(d));
     seen.add(key);
     if ('change' in decision) plan.changes.push(decision.change);
     else if ('unchanged' in decision) plan.unchanged++;
@@ -392,7 +429,7 @@ function planRecords(
     }
   }
 
-  for (const { record, subject } of state.deleting.values()) {
+  for (const [{ record }, subject] of state.deleting) {
     const lost = losers.get(registrationKey({ ...record, subject }));
     if (lost) plan.withdrawn = [...(plan.withdrawn ?? []), { subject, key: recordKey(record), reason: lost }];
     const atomicGroup = atomicGroupOf(subject, record);
@@ -406,7 +443,7 @@ function planRecords(
   }
   dropClaimsWithoutRecords(input, conflictedKeys, plan);
   const created = plan.changes.flatMap((c) => (c.provider === 'route53' && c.action === 'CREATE' ? [c.record] : []));
-  const first = firstClaims(input.owner, created, staying);
+  const first = firstClaims(input.owner, created, state.staying);
   if (first.length > 0) plan.firstClaims = first;
   // A service's records at one name are written all together or not at all.
   if (conflictedGroups.size > 0) {
@@ -416,34 +453,47 @@ function planRecords(
   }
 }
 
+/** Why the claims refuse a desired record's registration (it lost a contested name, or the policy refuses it). */
+function claimsVerdict(
+  d: Subjected<DnsRecord>,
+  losers: ReadonlyMap<string, string>,
+  refused: ReadonlyMap<string, string>,
+): string | undefined {
+  // Most plans refuse nothing: the registration's key is built only when there is something to look it up in.
+  if (losers.size === 0 && refused.size === 0) return undefined;
+  const key = registrationKey(d);
+  return losers.get(key) ?? refused.get(key);
+}
+
 /**
  * The current records split as partitionCurrent does, after the tie-break of contested names (claims.ts
  * contestedLosers): a losing registration is no longer desired, so its records are withdrawn where this plan may
  * touch its subject, and it is refused the name.
  */
 function partitionWithContests(
-  input: PlanInput,
-  subjectOf: (r: DnsRecord) => string | undefined,
+  owner: string,
+  current: ReadonlyMap<string, CurrentEntry>,
+  desired: readonly DesiredEntry[],
   inScope: MayTouch,
   policy: NamePolicy,
 ): { state: CurrentRecords; losers: Map<string, string> } {
-  const first = partitionCurrent(input, subjectOf, inScope);
-  const staying = [...first.stayingAtName.values()].flat().map((o) => o.record);
-  const losers = contestedLosers(input.owner, staying, policy);
+  const first = partitionCurrent(current, desired, policy.filter, inScope);
+  const losers = contestedLosers(owner, first.staying, policy);
   if (losers.size === 0) return { state: first, losers };
-  const records = input.desired.records.filter((d) => !losers.has(registrationKey(d)));
-  const state = partitionCurrent({ ...input, desired: { ...input.desired, records } }, subjectOf, inScope);
-  return { state, losers };
+  const remaining = desired.filter((d) => !losers.has(registrationKey(d.record)));
+  return { state: partitionCurrent(current, remaining, policy.filter, inScope), losers };
 }
 
 const registrationKey = (r: Pick<Subjected<DnsRecord>, 'subject' | 'zoneId' | 'name'>): string =>
-  `${r.subject}|${r.zoneId}|${registrationNameOf(r.name, r.subject)}`;
+  joinKey(r.subject, r.zoneId, registrationNameOf(r.name, r.subject));
 
 /**
  * A task's claim record is written only beside a record it claims for: when every other record of the registration
  * is refused, the task holds nothing at the name and must not block it for others.
  */
 function dropClaimsWithoutRecords(input: PlanInput, conflictedKeys: ReadonlySet<string>, plan: Plan): void {
+  // Nothing refused: every claim created has its records beside it.
+  if (conflictedKeys.size === 0) return;
   const claimable = new Map<string, { all: number; refused: number }>();
   for (const d of input.desired.records) {
     if (isTaskClaimRecord(input.owner, d)) continue;
