@@ -10,6 +10,8 @@ import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { loadTemplate } from '../tools/template-check/parse';
+import type { JsonObject } from '../tools/template-check/types';
 import { TEMPLATE_SQS } from './models';
 import {
   burst,
@@ -111,40 +113,57 @@ function importMs(files: string[], rounds = 15): [number, number][] {
 }
 
 /**
- * The floor: a bundle built like the functions' (esbuild, es2020, cjs, minified) that only imports and constructs
- * the SDK clients the functions talk to (EC2 is external in the functions and loaded on first use, so not here).
+ * The esbuild flags of the functions' bundles: each function's Metadata.BuildProperties in template.yaml, with SAM's
+ * defaults, as scripts/build.mjs applies them. The floor is built with these, so that it and the functions resolve and
+ * tree-shake the SDK alike (MainFields decides between the SDK's CommonJS and ES module builds); the functions must
+ * agree on them, or there would be no one floor to compare them with.
+ */
+function functionBuildFlags(): string[] {
+  const template = loadTemplate(join(root, 'template.yaml'));
+  const flags = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Serverless::Function')
+    .map((r) => {
+      const p = ((r.Metadata as JsonObject | undefined)?.BuildProperties ?? {}) as JsonObject;
+      return [
+        `--target=${String(p.Target ?? 'es2020')}`,
+        `--format=${String(p.Format ?? 'cjs')}`,
+        ...(p.Minify === false ? [] : ['--minify']),
+        ...(p.MainFields === undefined ? [] : [`--main-fields=${String(p.MainFields)}`]),
+        ...((p.External ?? []) as string[]).map((x) => `--external:${x}`),
+      ];
+    });
+  const distinct = new Set(flags.map((f) => JSON.stringify(f)));
+  if (distinct.size !== 1) throw new Error(`the functions' BuildProperties differ (${[...distinct].join(' / ')})`);
+  return flags[0]!;
+}
+
+/**
+ * The floor: a bundle built exactly like the functions' (their esbuild flags from template.yaml) that only imports
+ * and constructs the SDK clients the functions talk to (EC2 is external in the functions and loaded on first use, so
+ * not here). It imports them as the functions do, with ES imports: with the SDK's ES modules (MainFields) a require()
+ * would bring in every command of each client, which no function bundles, and make the floor no floor.
  */
 function floorBundle(): string {
   const dir = join(root, 'dist', '.bench');
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'bare-sdk.js');
-  const entry = join(dir, 'bare-sdk.entry.js');
+  const entry = join(dir, 'bare-sdk.entry.mjs');
   writeFileSync(
     entry,
     [
-      "const { ECSClient } = require('@aws-sdk/client-ecs');",
-      "const { Route53Client } = require('@aws-sdk/client-route-53');",
-      "const { ServiceDiscoveryClient } = require('@aws-sdk/client-servicediscovery');",
-      "const { ElasticLoadBalancingV2Client } = require('@aws-sdk/client-elastic-load-balancing-v2');",
+      "import { ECSClient } from '@aws-sdk/client-ecs';",
+      "import { Route53Client } from '@aws-sdk/client-route-53';",
+      "import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';",
+      "import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';",
       "const region = 'us-east-1';",
-      'module.exports = [new ECSClient({ region }), new Route53Client({ region }), new ServiceDiscoveryClient({ region }), new ElasticLoadBalancingV2Client({ region })];',
+      'export const clients = [new ECSClient({ region }), new Route53Client({ region }), new ServiceDiscoveryClient({ region }), new ElasticLoadBalancingV2Client({ region })];',
       '',
     ].join('\n'),
   );
   // The esbuild CLI, as scripts/build.mjs uses esbuild: bundling esbuild's API into this script would not work.
   execFileSync(
     join(root, 'node_modules', '.bin', 'esbuild'),
-    [
-      entry,
-      '--bundle',
-      '--platform=node',
-      '--target=es2020',
-      '--format=cjs',
-      '--minify',
-      '--external:@aws-sdk/client-ec2',
-      `--outfile=${outfile}`,
-      '--log-level=warning',
-    ],
+    [entry, '--bundle', '--platform=node', ...functionBuildFlags(), `--outfile=${outfile}`, '--log-level=warning'],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return outfile;
