@@ -3,7 +3,7 @@
 // One source of build settings: each function's esbuild flags come from its Metadata.BuildProperties in
 // template.yaml, turned into esbuild options the way aws-lambda-builders' esbuild workflow turns them into command-line
 // flags (--bundle --platform=node, Target/Format/Minify defaults es2020/cjs/true, Sourcemap only when true,
-// External). So dist/<function>/<function>.js is the deployed bundle, byte for byte (test/infra/sam-build.test.ts
+// External, MainFields). So dist/<function>/<function>.js is the deployed bundle, byte for byte (test/infra/sam-build.test.ts
 // checks this against a SAM-style build from a clean copy). Layout: dist/<function>/<function>.js, as SAM's
 // artifact holds <function>.js at its root and `Handler: <function>.handler` resolves the same way.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,16 @@ const template = parse(readFileSync(join(root, 'template.yaml'), 'utf8'), { logL
 
 /** SAM's BuildProperties -> esbuild options (aws_lambda_builders/workflows/nodejs_npm_esbuild/esbuild.py). */
 export function esbuildOptionsFromSam(props) {
-  const known = new Set(['EntryPoints', 'External', 'Format', 'Minify', 'Target', 'Sourcemap', 'UseNpmCi']);
+  const known = new Set([
+    'EntryPoints',
+    'External',
+    'Format',
+    'MainFields',
+    'Minify',
+    'Target',
+    'Sourcemap',
+    'UseNpmCi',
+  ]);
   const unknown = Object.keys(props).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     // A property SAM would pass through and this script would not: the two builds would differ.
@@ -32,6 +41,8 @@ export function esbuildOptionsFromSam(props) {
     minify: props.Minify ?? true,
     sourcemap: props.Sourcemap === true,
     external: props.External ?? [],
+    // SAM passes --main-fields only when set; esbuild's default for platform node is main,module.
+    ...(props.MainFields === undefined ? {} : { mainFields: String(props.MainFields).split(',') }),
   };
 }
 
@@ -62,9 +73,11 @@ for (const fn of functions) {
 }
 
 // The CLI is not deployed by SAM: it runs on the user's Node (20 or later), with a source map for stack traces.
-// The EC2 client stays external as in the functions (lib/aws/clients.ts loads it on first use from node_modules).
+// The EC2 client stays external as in the functions (lib/aws/clients.ts loads it on first use from node_modules), and
+// the SDK resolves to its ES modules as in the functions, so only the commands sent are bundled.
 const cliResult = await build({
   external: ['@aws-sdk/client-ec2'],
+  mainFields: ['module', 'main'],
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -1,8 +1,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type AwsCallSettings, type Env, loadAwsCallSettings } from '../config/settings';
 import { boundedCall } from './deadline';
@@ -122,8 +122,11 @@ const SELF_RETRIED = { maxAttempts: 1 } as const;
  * REGISTRAR_AWS_REQUEST_TIMEOUT_MS; the SDK has neither by default, so a hung connection would wait for the Lambda
  * timeout), and every call is bounded by the current deadline, if any.
  *
- * EC2, ELBv2 and Cloud Map are created on first use: the EC2 client alone is most of the bundle's import time, and
- * only bridge/host-mode tasks, public IPs, service aliases and Cloud Map registrations need those three.
+ * EC2, ELBv2 and Cloud Map are created on first use: only bridge/host-mode tasks, public IPs, service aliases and
+ * Cloud Map registrations need those three. EC2 is also loaded on first use (a require() in its getter; the bundles
+ * leave it to the runtime's SDK): it is the largest client and not in the bundles. ELBv2 and Cloud Map are imported
+ * like the others, not required: the bundles resolve the SDK's ES modules (MainFields in template.yaml), so esbuild
+ * keeps only the commands the code sends, and a require() would pull in each package whole.
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -166,19 +169,12 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       return ec2;
     },
     get elbv2() {
-      elbv2 ??= bounded(
-        new (
-          require('@aws-sdk/client-elastic-load-balancing-v2') as typeof import('@aws-sdk/client-elastic-load-balancing-v2')
-        ).ElasticLoadBalancingV2Client({ region, requestHandler: requestHandler() }),
-        'elbv2',
-      );
+      elbv2 ??= bounded(new ElasticLoadBalancingV2Client({ region, requestHandler: requestHandler() }), 'elbv2');
       return elbv2;
     },
     get serviceDiscovery() {
       serviceDiscovery ??= bounded(
-        new (
-          require('@aws-sdk/client-servicediscovery') as typeof import('@aws-sdk/client-servicediscovery')
-        ).ServiceDiscoveryClient({ region, requestHandler: requestHandler(), ...SELF_RETRIED }),
+        new ServiceDiscoveryClient({ region, requestHandler: requestHandler(), ...SELF_RETRIED }),
         'servicediscovery',
         budget.single,
       );
