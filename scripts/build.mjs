@@ -59,8 +59,19 @@ const functions = Object.entries(template.Resources)
   });
 
 const sizes = {};
-const bytesOf = (result) =>
-  result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))].bytes;
+/** Each bundle's SDK commands (`<package> <Command>`): bench/run.ts builds each bundle's cold-start floor from them. */
+const sdkCommands = {};
+const jsOutput = (result) =>
+  result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))];
+const bytesOf = (result) => jsOutput(result).bytes;
+/** The commands whose code is in the bundle (the others are imported by the SDK's index and shaken out). */
+const commandsOf = (result) =>
+  Object.entries(jsOutput(result).inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([f]) => f.match(/node_modules\/(@aws-sdk\/client-[^/]+)\/dist-es\/commands\/(\w+Command)\.js$/))
+    .filter((m) => m !== null)
+    .map((m) => `${m[1]} ${m[2]}`)
+    .sort();
 for (const fn of functions) {
   const result = await build({
     ...fn.options,
@@ -70,6 +81,7 @@ for (const fn of functions) {
     logLevel: 'warning',
   });
   sizes[`dist/${fn.name}/${fn.name}.js`] = bytesOf(result);
+  sdkCommands[`dist/${fn.name}/${fn.name}.js`] = commandsOf(result);
 }
 
 // The CLI is not deployed by SAM: it runs on the user's Node (20 or later), with a source map for stack traces.
@@ -91,7 +103,9 @@ const cliResult = await build({
   target: 'node20',
 });
 sizes['dist/cli/ecs-registrar.js'] = bytesOf(cliResult);
+sdkCommands['dist/cli/ecs-registrar.js'] = commandsOf(cliResult);
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist', 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+writeFileSync(join(root, 'dist', 'sdk-commands.json'), `${JSON.stringify(sdkCommands, null, 2)}\n`);
 for (const [file, bytes] of Object.entries(sizes)) console.log(`${file}  ${(bytes / 1024).toFixed(0)} KiB`);
