@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudMapReader, CloudMapWriter } from '../../../lib/aws/cloudmap';
 import { Route53RecordCache } from '../../../lib/aws/route53-cache';
 import { Route53Reader } from '../../../lib/aws/route53-reader';
+import { toResourceRecordSet } from '../../../lib/aws/route53-records';
 import { Route53Writer } from '../../../lib/aws/route53-writer';
 import type { RegistrationSpec } from '../../../lib/config/labels';
 import { DEFAULT_ROUTE53_CACHE_SECONDS, loadRoute53CacheSeconds, SettingsError } from '../../../lib/config/settings';
@@ -49,15 +50,7 @@ const rec = (task: string, value: string, owner = OWNER): DnsRecord => ({
   ttl: 60,
   values: [value],
 });
-const put = (r: DnsRecord) =>
-  fake.putRecordDirect(ZONE, {
-    Name: r.name,
-    Type: 'A',
-    TTL: 60,
-    SetIdentifier: r.setIdentifier,
-    MultiValueAnswer: true,
-    ResourceRecords: (r.values ?? []).map((Value) => ({ Value })),
-  });
+const put = (r: DnsRecord) => fake.putRecordDirect(ZONE, toResourceRecordSet(r));
 /** A write by someone else (another container, the reconciler): through the API, never through this writer. */
 const otherWriter = (Action: 'UPSERT' | 'DELETE', r: DnsRecord) =>
   client().send(

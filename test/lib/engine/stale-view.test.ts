@@ -2,6 +2,7 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudMapWriter } from '../../../lib/aws/cloudmap';
 import { Route53Reader } from '../../../lib/aws/route53-reader';
+import { toResourceRecordSet } from '../../../lib/aws/route53-records';
 import { Route53Writer } from '../../../lib/aws/route53-writer';
 import type { DnsRecord } from '../../../lib/domain/records';
 import { applyPlan } from '../../../lib/engine/apply';
@@ -30,15 +31,7 @@ const rec = (i: number, value = `10.0.0.${i + 1}`): DnsRecord => ({
   ttl: 60,
   values: [value],
 });
-const put = (r: DnsRecord) =>
-  fake.putRecordDirect(ZONE, {
-    Name: r.name,
-    Type: 'A',
-    TTL: 60,
-    SetIdentifier: r.setIdentifier,
-    MultiValueAnswer: true,
-    ResourceRecords: (r.values ?? []).map((Value) => ({ Value })),
-  });
+const put = (r: DnsRecord) => fake.putRecordDirect(ZONE, toResourceRecordSet(r));
 const del = (r: DnsRecord, subject: string): Route53Change => ({
   provider: 'route53',
   action: 'DELETE',
