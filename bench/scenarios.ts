@@ -447,14 +447,9 @@ function addRunningTasks(world: FakeWorld, definitions: string[], tasks: number)
   const clusters = ['prod', 'prod-b', 'prod-c'];
   for (const c of clusters.slice(1)) world.ecs.addCluster(c);
   for (let i = 0; i < tasks; i++) {
-    const arn = world.ecs.runTask({
-      // A service runs in one cluster (its tasks all there): the same name in three clusters would be three claimants.
-      cluster: clusters[(i % definitions.length) % 3]!,
-      taskDefinition: definitions[i % definitions.length]!,
-      group: `service:svc${i % definitions.length}`,
-      networking: { privateIpv4: nextIp() },
-    });
-    world.ecs.setStatus(arn, 'RUNNING');
+    const service = i % definitions.length;
+    // A service runs in one cluster (its tasks all there): the same name in three clusters would be three claimants.
+    world.runningTaskIn(clusters[service % 3]!, definitions[service]!, nextIp(), `service:svc${service}`);
   }
   world.ecs.takeEvents();
 }

@@ -114,14 +114,14 @@ export class FakeWorld {
     }).taskDefinitionArn!;
   }
 
-  /** Runs a Fargate task to RUNNING; returns its ARN. */
+  /** Runs a Fargate task of service `service` in cluster `prod` to RUNNING; returns its ARN. */
   runningTask(taskDefinition: string, ip: string, service = 'web'): string {
-    const arn = this.ecs.runTask({
-      cluster: 'prod',
-      taskDefinition,
-      group: `service:${service}`,
-      networking: { privateIpv4: ip },
-    });
+    return this.runningTaskIn('prod', taskDefinition, ip, `service:${service}`);
+  }
+
+  /** Runs a Fargate task in `cluster`, task group `group` (`service:<name>` or `family:<name>`), to RUNNING. */
+  runningTaskIn(cluster: string, taskDefinition: string, ip: string, group: string): string {
+    const arn = this.ecs.runTask({ cluster, taskDefinition, group, networking: { privateIpv4: ip } });
     this.ecs.setStatus(arn, 'RUNNING');
     return arn;
   }

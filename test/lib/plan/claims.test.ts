@@ -27,11 +27,8 @@ async function deleteByHand(record: ResourceRecordSet): Promise<void> {
   );
 }
 
-function run(cluster: string, def: string, ip: string, group = 'service:payments'): string {
-  const arn = world.ecs.runTask({ cluster, taskDefinition: def, group, networking: { privateIpv4: ip } });
-  world.ecs.setStatus(arn, 'RUNNING');
-  return arn;
-}
+const run = (cluster: string, def: string, ip: string, group = 'service:payments') =>
+  world.runningTaskIn(cluster, def, ip, group);
 
 const at = (name: string) => world.ownedRecords().filter((r) => r.Name === name);
 const addresses = (name: string) => at(name).flatMap((r) => r.ResourceRecords?.map((v) => v.Value) ?? []);

@@ -141,16 +141,8 @@ const instanceIds = () =>
     .map((i) => i.Id)
     .sort();
 
-function run(cluster: string, def: string, ip: string): string {
-  const arn = world.ecs.runTask({
-    cluster,
-    taskDefinition: def,
-    group: 'service:payments',
-    networking: { privateIpv4: ip },
-  });
-  world.ecs.setStatus(arn, 'RUNNING');
-  return arn;
-}
+const run = (cluster: string, def: string, ip: string, group = 'service:payments') =>
+  world.runningTaskIn(cluster, def, ip, group);
 
 describe('claims on Cloud Map services', () => {
   test('two claimants holding the service without a rule: the next reconcile deregisters the later in order', async () => {

@@ -122,16 +122,8 @@ const addresses = (name: string) =>
     .filter((r) => r.Name === name)
     .flatMap((r) => r.ResourceRecords?.map((v) => v.Value) ?? []);
 
-function run(cluster: string, def: string, ip: string): string {
-  const arn = world.ecs.runTask({
-    cluster,
-    taskDefinition: def,
-    group: 'service:payments',
-    networking: { privateIpv4: ip },
-  });
-  world.ecs.setStatus(arn, 'RUNNING');
-  return arn;
-}
+const run = (cluster: string, def: string, ip: string, group = 'service:payments') =>
+  world.runningTaskIn(cluster, def, ip, group);
 
 /**
  * A container whose reads, until its first write, do not see the records of `hidden` tasks: it read Route 53 just

@@ -24,16 +24,9 @@ const SHARED_WEB: Partial<Settings> = {
 
 async function registered(n: number, cluster = 'prod', settings: Partial<Settings> = {}): Promise<string[]> {
   const def = world.webTaskDefinition();
-  const arns = Array.from({ length: n }, (_, i) => {
-    const arn = world.ecs.runTask({
-      cluster,
-      taskDefinition: def,
-      group: 'service:web',
-      networking: { privateIpv4: `10.0.${cluster === 'prod' ? 0 : 1}.${i + 1}` },
-    });
-    world.ecs.setStatus(arn, 'RUNNING');
-    return arn;
-  });
+  const arns = Array.from({ length: n }, (_, i) =>
+    world.runningTaskIn(cluster, def, `10.0.${cluster === 'prod' ? 0 : 1}.${i + 1}`, 'service:web'),
+  );
   const report = await processEventBatch(world.takeInputs(), world.deps(settings));
   expect(report.retry).toEqual([]);
   expect(report.conflicts).toEqual([]);
